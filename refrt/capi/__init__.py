@@ -1,0 +1,1 @@
+"""Import paths that onnxruntime users write (``onnxruntime.capi...``), mapped onto refrt."""

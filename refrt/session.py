@@ -1,0 +1,395 @@
+"""The drop-in API: InferenceSession, SessionOptions, RunOptions, NodeArg, as onnxruntime has them."""
+
+from __future__ import annotations
+
+import enum
+import json
+import os
+import threading
+import time
+import warnings
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Sequence
+
+import numpy as np
+import onnx
+import onnx.inliner
+
+from refrt import check, ir, loader
+from refrt.errors import Fail, InvalidArgument
+from refrt.executor import run_plan
+from refrt.plan import CompiledGraph
+from refrt.providers import CPU, KNOWN, Provider, get_available_providers
+from refrt.types import np_dtype, shape_of, type_string, value_type_string
+
+
+class GraphOptimizationLevel(enum.IntEnum):
+    ORT_DISABLE_ALL = 0
+    ORT_ENABLE_BASIC = 1
+    ORT_ENABLE_EXTENDED = 2
+    ORT_ENABLE_LAYOUT = 3
+    ORT_ENABLE_ALL = 99
+
+
+class ExecutionMode(enum.IntEnum):
+    ORT_SEQUENTIAL = 0
+    ORT_PARALLEL = 1
+
+
+class SessionOptions:
+    """Session settings, with onnxruntime's names and defaults."""
+
+    def __init__(self) -> None:
+        self.graph_optimization_level = GraphOptimizationLevel.ORT_ENABLE_ALL
+        self.intra_op_num_threads = 0
+        self.inter_op_num_threads = 0
+        self.execution_mode = ExecutionMode.ORT_SEQUENTIAL
+        self.enable_profiling = False
+        self.profile_file_prefix = "onnxruntime_profile_"
+        self.optimized_model_filepath = ""
+        self.log_severity_level = 2
+        self.log_verbosity_level = 0
+        self.logid = ""
+        self.enable_cpu_mem_arena = True
+        self.enable_mem_pattern = True
+        self.enable_mem_reuse = True
+        self.use_deterministic_compute = False
+        self._config: dict[str, str] = {}
+        self._free_dims: dict[str, int] = {}
+
+    def add_session_config_entry(self, key: str, value: str) -> None:
+        self._config[str(key)] = str(value)
+
+    def get_session_config_entry(self, key: str) -> str:
+        if key not in self._config:
+            raise RuntimeError(f"SessionOptions does not have configuration with key: {key}")
+        return self._config[key]
+
+    def add_free_dimension_override_by_name(self, name: str, value: int) -> None:
+        self._free_dims[name] = int(value)
+
+    def register_custom_ops_library(self, path: str) -> None:
+        raise RuntimeError(
+            "refrt cannot load compiled custom-op libraries; register a Python kernel with @refrt.kernel"
+        )
+
+
+class RunOptions:
+    def __init__(self) -> None:
+        self.log_severity_level = 2
+        self.log_verbosity_level = 0
+        self.logid = ""
+        self.terminate = False
+        self.only_execute_path_to_fetches = False
+        self._config: dict[str, str] = {}
+
+    def add_run_config_entry(self, key: str, value: str) -> None:
+        self._config[str(key)] = str(value)
+
+    def get_run_config_entry(self, key: str) -> str:
+        if key not in self._config:
+            raise RuntimeError(f"RunOptions does not have configuration with key: {key}")
+        return self._config[key]
+
+
+@dataclass(frozen=True)
+class NodeArg:
+    name: str
+    type: str
+    shape: list = field(default_factory=list)
+
+    def __repr__(self) -> str:
+        return f"NodeArg(name='{self.name}', type='{self.type}', shape={self.shape})"
+
+
+@dataclass(frozen=True)
+class ModelMetadata:
+    producer_name: str
+    graph_name: str
+    domain: str
+    description: str
+    graph_description: str
+    version: int
+    custom_metadata_map: dict
+
+
+def _node_arg(vi: onnx.ValueInfoProto) -> NodeArg:
+    return NodeArg(vi.name, type_string(vi.type), shape_of(vi.type) or [])
+
+
+class _InputSpec:
+    """What one graph input accepts; checks and converts a fed value as onnxruntime does."""
+
+    def __init__(self, vi: onnx.ValueInfoProto, slot: int, overridable: bool):
+        self.name = vi.name
+        self.slot = slot
+        self.overridable = overridable
+        tp = vi.type
+        kind = tp.WhichOneof("value")
+        self.optional = kind == "optional_type"
+        if self.optional:
+            tp = tp.optional_type.elem_type
+            kind = tp.WhichOneof("value")
+        self.kind = kind
+        self.type = type_string(vi.type)
+        self.tensor_type = type_string(tp)
+        self.dtype = np_dtype(tp.tensor_type.elem_type) if kind == "tensor_type" and tp.tensor_type.elem_type else None
+        self.shape = shape_of(tp) if kind == "tensor_type" else None
+
+    def convert(self, value: Any) -> Any:
+        if value is None and self.optional:
+            return None
+        if self.kind != "tensor_type":
+            return value  # sequences and maps are checked by the kernels that read them
+        if isinstance(value, np.ndarray):
+            array = value
+        elif isinstance(value, list):
+            array = self._from_list(value)
+        elif hasattr(value, "__array__") and not isinstance(value, np.generic):
+            array = np.asarray(value)
+        else:
+            raise RuntimeError(
+                f"Unable to handle object of type {type(value)} for input '{self.name}': "
+                f"expected a numpy array of {self.tensor_type} with shape {self.shape}"
+            )
+        if self.dtype is not None and array.dtype != self.dtype:
+            if self.dtype.kind == "O" and array.dtype.kind in "US":
+                array = array.astype(object)
+            else:
+                raise InvalidArgument(
+                    f"Unexpected input data type. Actual: ({value_type_string(array)}) , "
+                    f"expected: ({self.tensor_type})"
+                )
+        self._check_shape(array)
+        return array
+
+    def _from_list(self, value: list) -> np.ndarray:
+        try:
+            array = np.array(value)
+        except ValueError as e:
+            raise InvalidArgument(f"Input '{self.name}': cannot make a tensor of the list given ({e})") from None
+        if self.dtype is None or array.dtype == self.dtype:
+            return array
+        if self.dtype.kind == "O":
+            return array.astype(str).astype(object)
+        if array.dtype.kind in "US" or array.dtype.kind == "O":
+            raise InvalidArgument(
+                f"Unexpected input data type. Actual: ({value_type_string(array)}) , expected: ({self.tensor_type})"
+            )
+        # onnxruntime truncates 1.5 -> 1 silently; a lossy conversion is an error here.
+        if array.dtype.kind in "fc" and self.dtype.kind in "iub" and not np.array_equal(array, np.trunc(array.real)):
+            raise InvalidArgument(
+                f"Input '{self.name}' expects {self.tensor_type}, but the list holds non-integral numbers "
+                "(converting would lose their fractional part); pass a numpy array of the right type"
+            )
+        return array.astype(self.dtype)
+
+    def _check_shape(self, array: np.ndarray) -> None:
+        if self.shape is None:
+            return
+        if array.ndim != len(self.shape):
+            raise InvalidArgument(
+                f"Invalid rank for input: {self.name} Got: {array.ndim} Expected: {len(self.shape)} "
+                "Please fix either the inputs/outputs or the model."
+            )
+        bad = [(i, got, want) for i, (got, want) in enumerate(zip(array.shape, self.shape)) if isinstance(want, int) and got != want]
+        if bad:
+            lines = "".join(f" index: {i} Got: {got} Expected: {want}\n" for i, got, want in bad)
+            raise InvalidArgument(
+                f"Got invalid dimensions for input: {self.name} for the following indices\n{lines}"
+                " Please fix either the inputs/outputs or the model."
+            )
+
+
+class InferenceSession:
+    """Runs an ONNX model; the same constructor and methods as ``onnxruntime.InferenceSession``."""
+
+    def __init__(
+        self,
+        path_or_bytes: str | bytes | os.PathLike | onnx.ModelProto,
+        sess_options: SessionOptions | None = None,
+        providers: Sequence[str | tuple[str, dict]] | None = None,
+        provider_options: Sequence[dict] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        start_ns = time.perf_counter_ns()
+        self._profiling_start_ns = time.time_ns()
+        self._sess_options = sess_options if sess_options is not None else SessionOptions()
+        self._model_path = os.fspath(path_or_bytes) if isinstance(path_or_bytes, (str, os.PathLike)) else None
+        self._model_bytes = path_or_bytes if isinstance(path_or_bytes, (bytes, bytearray)) else None
+        self._profile: list[dict] = []
+        self._profile_lock = threading.Lock()
+
+        model, base_dir = loader.load(path_or_bytes)
+        if model.functions:
+            model = onnx.inliner.inline_local_functions(model)
+        loaded_ns = time.perf_counter_ns()
+        self._graph = ir.build(model)
+        check.check_model(model, self._graph)
+        loader.load_external_data(model, base_dir)
+        self._model = model
+
+        initializers = set(self._graph.initializers)
+        graph_inputs = self._graph.inputs
+        self._inputs = [_node_arg(vi) for vi in graph_inputs if vi.name not in initializers]
+        self._overridable = [_node_arg(vi) for vi in graph_inputs if vi.name in initializers]
+        self._outputs = [_node_arg(vi) for vi in self._graph.outputs]
+        self._output_names = [o.name for o in self._outputs]
+        self.set_providers(providers, provider_options)
+        if self._sess_options.optimized_model_filepath:
+            onnx.save(model, self._sess_options.optimized_model_filepath)
+        if self._sess_options.enable_profiling:
+            self._record("Session", "model_loading_uri", start_ns, loaded_ns)
+            self._record("Session", "session_initialization", loaded_ns, time.perf_counter_ns())
+
+    # -- providers -------------------------------------------------------------------------
+    def set_providers(self, providers: Sequence | None = None, provider_options: Sequence[dict] | None = None) -> None:
+        chosen = _choose_providers(providers, provider_options)
+        compiled = CompiledGraph(self._graph, [p for p, _ in chosen])
+        specs = {}
+        for vi in self._graph.inputs:
+            spec = _InputSpec(vi, compiled.slots[vi.name], overridable=vi.name in self._graph.initializers)
+            specs[vi.name] = spec
+        self._providers = chosen
+        self._input_specs = specs
+        self._required = [
+            s.name for s in specs.values() if not s.overridable and not s.optional
+        ]
+        self._compiled = compiled  # swapped last: a concurrent run() sees the old or the new plan whole
+
+    def get_providers(self) -> list[str]:
+        return [p.name for p, _ in self._providers]
+
+    def get_provider_options(self) -> dict[str, dict[str, str]]:
+        return {p.name: {k: str(v) for k, v in opts.items()} for p, opts in self._providers}
+
+    def disable_fallback(self) -> None:
+        pass
+
+    def enable_fallback(self) -> None:
+        pass
+
+    # -- introspection ---------------------------------------------------------------------
+    def get_inputs(self) -> list[NodeArg]:
+        return list(self._inputs)
+
+    def get_outputs(self) -> list[NodeArg]:
+        return list(self._outputs)
+
+    def get_overridable_initializers(self) -> list[NodeArg]:
+        return list(self._overridable)
+
+    def get_session_options(self) -> SessionOptions:
+        return self._sess_options
+
+    def get_modelmeta(self) -> ModelMetadata:
+        m = self._model
+        return ModelMetadata(
+            producer_name=m.producer_name,
+            graph_name=m.graph.name,
+            domain=m.domain,
+            description=m.doc_string,
+            graph_description=m.graph.doc_string,
+            version=m.model_version,
+            custom_metadata_map={p.key: p.value for p in m.metadata_props},
+        )
+
+    # -- running ---------------------------------------------------------------------------
+    def run(self, output_names: Sequence[str] | None, input_feed: dict[str, Any], run_options: RunOptions | None = None) -> list[Any]:
+        """Compute ``output_names`` (None or []: the graph outputs; any intermediate name works too)."""
+        start_ns = time.perf_counter_ns()
+        if run_options is not None and run_options.terminate:
+            raise Fail("Exiting due to terminate flag being set to true.")
+        fed = list(input_feed.keys())  # a non-dict fails here, as in onnxruntime
+        missing = [n for n in self._required if n not in input_feed]
+        if missing:
+            raise ValueError(f"Required inputs ({missing}) are missing from input feed ({fed}).")
+        compiled = self._compiled
+        specs = self._input_specs
+        env = list(compiled.template)
+        for name, value in input_feed.items():
+            spec = specs.get(name)
+            if spec is None:
+                raise InvalidArgument(f"Invalid input name: {name}")
+            env[spec.slot] = spec.convert(value)
+        names = list(output_names) if output_names else self._output_names
+        for name in names:
+            if not isinstance(name, str) or name not in compiled.slots or not name or name[0] == "\0":
+                raise InvalidArgument(f"Invalid output name:{name}")
+        plan = compiled.plan_for(names)
+        if not self._sess_options.enable_profiling:
+            results = run_plan(plan, env)
+        else:
+            events: list = []
+            results = run_plan(plan, env, events)
+            self._record_run(events, start_ns)
+        return [r.copy() if isinstance(r, np.ndarray) and not r.flags.writeable else r for r in results]
+
+    # -- profiling -------------------------------------------------------------------------
+    def _record(self, cat: str, name: str, start_ns: int, end_ns: int, args: dict | None = None) -> None:
+        base = self._profiling_start_ns
+        offset = time.time_ns() - time.perf_counter_ns()
+        with self._profile_lock:
+            self._profile.append(
+                {
+                    "cat": cat, "pid": os.getpid(), "tid": threading.get_ident(),
+                    "dur": (end_ns - start_ns) // 1000, "ts": (start_ns + offset - base) // 1000,
+                    "ph": "X", "name": name, "args": args or {},
+                }
+            )
+
+    def _record_run(self, events: list, start_ns: int) -> None:
+        for node, provider, s, e, shapes in events:
+            self._record(
+                "Node", f"{node.name or node.op_type + '_' + str(node.index)}_kernel_time", s, e,
+                {"op_name": node.op_type, "provider": provider, "output_shapes": [list(x) if x is not None else None for x in shapes]},
+            )
+        self._record("Session", "model_run", start_ns, time.perf_counter_ns())
+
+    def end_profiling(self) -> str:
+        if not self._sess_options.enable_profiling:
+            return ""
+        stamp = datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
+        path = f"{self._sess_options.profile_file_prefix}_{stamp}.json"
+        with self._profile_lock:
+            events, self._profile = self._profile, []
+        with open(path, "w") as f:
+            json.dump(events, f)
+        return path
+
+    def get_profiling_start_time_ns(self) -> int:
+        return self._profiling_start_ns
+
+
+def _choose_providers(providers: Sequence | None, provider_options: Sequence[dict] | None) -> list[tuple[Provider, dict]]:
+    """Known, available providers in the order asked; the CPU provider always closes the list."""
+    if providers is None:
+        providers = get_available_providers()
+    if provider_options is not None and len(provider_options) != len(providers):
+        raise ValueError("'providers' and 'provider_options' should be the same length if both are given.")
+    chosen: list[tuple[Provider, dict]] = []
+    for i, entry in enumerate(providers):
+        name, opts = (entry, {}) if isinstance(entry, str) else (entry[0], dict(entry[1]))
+        if provider_options is not None:
+            opts.update(provider_options[i])
+        provider = KNOWN.get(name)
+        if provider is None:
+            warnings.warn(
+                f"EP Error Unknown Provider Type: {name} when using {list(providers)}\n"
+                f"Falling back to {['CPUExecutionProvider']} and retrying.",
+                stacklevel=3,
+            )
+            continue
+        if not provider.available():
+            warnings.warn(
+                f"Specified provider '{name}' is not in available provider names. "
+                f"Available providers: '{', '.join(get_available_providers())}'",
+                stacklevel=3,
+            )
+            continue
+        if all(p.name != name for p, _ in chosen):
+            chosen.append((provider, opts))
+    if all(p.name != CPU.name for p, _ in chosen):
+        chosen.append((CPU, {}))
+    return chosen
