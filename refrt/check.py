@@ -17,16 +17,25 @@ _PROTOBUF_LIMIT = 2**31 - 1
 
 
 def check_model(model: onnx.ModelProto, graph: Graph) -> onnx.ModelProto | None:
-    """Check the (topologically sorted) model; return it with inferred value types, or None if too large.
-
-    Runs before external data is loaded, so the serialized model stays small.
-    """
+    """Check the (topologically sorted) model; return it with inferred value types, or None if too large."""
     if model.ByteSize() > _PROTOBUF_LIMIT:
         return None  # onnx's Python checker cannot take models over 2 GB; nodes are still resolved by schema
+    # onnx's checker wants a shape on every main-graph input and output; onnxruntime (and refrt)
+    # accept tensors of unknown rank, so the checker sees an empty shape there, restored afterwards.
+    unshaped = [
+        vi.type.tensor_type
+        for vi in [*model.graph.input, *model.graph.output]
+        if vi.type.HasField("tensor_type") and not vi.type.tensor_type.HasField("shape")
+    ]
+    for t in unshaped:
+        t.shape.SetInParent()
     try:
         onnx.checker.check_model(model)
     except ValidationError as e:
         raise InvalidGraph(_describe_validation_error(str(e), graph)) from None
+    finally:
+        for t in unshaped:
+            t.ClearField("shape")
     try:
         return onnx.shape_inference.infer_shapes(model, check_type=True, strict_mode=True)
     except InferenceError as e:

@@ -226,8 +226,8 @@ class InferenceSession:
             model = onnx.inliner.inline_local_functions(model)
         loaded_ns = time.perf_counter_ns()
         self._graph = ir.build(model)
-        check.check_model(model, self._graph)
         loader.load_external_data(model, base_dir)
+        check.check_model(model, self._graph)
         self._model = model
 
         initializers = set(self._graph.initializers)

@@ -1,0 +1,5 @@
+import sys
+
+from refrt.cli import main
+
+sys.exit(main())
