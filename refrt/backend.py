@@ -17,6 +17,9 @@ class RefrtRep(BackendRep):
 
     def run(self, inputs: Any, **kwargs: Any) -> tuple:
         names = [i.name for i in self.session.get_inputs()]
+        # onnx's test data holds 0-d inputs as NumPy scalars; the session (like onnxruntime's) wants arrays.
+        if isinstance(inputs, (list, tuple)):
+            inputs = [np.asarray(v) if isinstance(v, np.generic) else v for v in inputs]
         if isinstance(inputs, dict):
             feeds = inputs
         elif isinstance(inputs, (list, tuple)):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import heapq
 from dataclasses import dataclass, field
 
+import numpy as np
 import onnx
 
 from refrt.errors import InvalidArgument, InvalidGraph
@@ -40,7 +41,7 @@ class Graph:
     nodes: list[Node]  # topologically sorted
     inputs: list[onnx.ValueInfoProto]
     outputs: list[onnx.ValueInfoProto]
-    initializers: dict[str, onnx.TensorProto]
+    initializers: dict[str, "onnx.TensorProto | np.ndarray"]  # arrays once a pass computed them
     value_info: dict[str, onnx.TypeProto]
     outer_refs: list[str]  # names this graph reads from enclosing graphs
     opsets: dict[str, int]
@@ -55,7 +56,12 @@ def opsets_of(model: onnx.ModelProto) -> dict[str, int]:
 
 def build(model: onnx.ModelProto) -> Graph:
     """The IR of the model's main graph; also rewrites the model's node lists in topological order."""
-    return build_graph(model.graph, opsets_of(model), outer_scope=frozenset())
+    graph = build_graph(model.graph, opsets_of(model), outer_scope=frozenset())
+    if model.ir_version < 4:
+        # Before IR 4 every initializer is also listed as an input, and it is a constant, not an
+        # input with a default (onnxruntime lets a feed override initializers only from IR 4).
+        graph.inputs = [vi for vi in graph.inputs if vi.name not in graph.initializers]
+    return graph
 
 
 def build_graph(gp: onnx.GraphProto, opsets: dict[str, int], outer_scope: frozenset) -> Graph:

@@ -106,7 +106,7 @@ class CompiledGraph:
         self.nodes = tuple(self._compile(node) for node in graph.nodes)
         template = [None] * len(self.slots)
         for name, tensor in graph.initializers.items():
-            array = tensor_to_array(tensor)
+            array = tensor if isinstance(tensor, np.ndarray) else tensor_to_array(tensor)
             array.flags.writeable = False  # constants are shared across runs and threads
             template[self.slots[name]] = array
         self.template = template
@@ -120,6 +120,10 @@ class CompiledGraph:
         return self.slots[name]
 
     def _compile(self, node: Node) -> CompiledNode:
+        if not node.subgraphs:
+            fn, entry = bind_node(node, self.graph.opsets, self.providers)
+            inputs = tuple(self._slot(n) if n else ABSENT for n in node.inputs)
+            return CompiledNode(fn, inputs, self._output_slots(node), node, entry.provider, entry)
         entry, version = resolve(node, self.graph.opsets, self.providers)
         attrs = bind_attributes(node, entry, version)
         for name, sub in node.subgraphs.items():
@@ -128,14 +132,14 @@ class CompiledGraph:
                 if isinstance(sub, list)
                 else CompiledGraph(sub, self.providers)
             )
-        fn = partial(entry.fn, **attrs) if attrs else entry.fn
         inputs = [self._slot(n) if n else ABSENT for n in node.inputs]
-        if node.implicit_inputs:
-            fn = _WithOuterScope(entry.fn, attrs, len(inputs), tuple(node.implicit_inputs))
-            inputs += [self._slot(n) for n in node.implicit_inputs]
+        fn = _WithOuterScope(entry.fn, attrs, len(inputs), tuple(node.implicit_inputs))
+        inputs += [self._slot(n) for n in node.implicit_inputs]
+        return CompiledNode(fn, tuple(inputs), self._output_slots(node), node, entry.provider, entry)
+
+    def _output_slots(self, node: Node) -> tuple[int, ...]:
         # An omitted output still gets a slot of its own, released right after the node.
-        outputs = tuple(self._slot(n) if n else self._slot(f"\0{node.index}:{i}") for i, n in enumerate(node.outputs))
-        return CompiledNode(fn, tuple(inputs), outputs, node, entry.provider, entry)
+        return tuple(self._slot(n) if n else self._slot(f"\0{node.index}:{i}") for i, n in enumerate(node.outputs))
 
     def plan_for(self, outputs: Sequence[str]) -> Plan:
         """The steps that compute ``outputs`` (names already validated), with release points."""
@@ -224,6 +228,13 @@ class BoundGraph:
             env[c.slots[name]] = self.outer[name]
         plan = c.plan_for(self.output_names)
         return run_plan(plan, env)
+
+
+def bind_node(node: Node, opsets: dict[str, int], providers: Sequence[Provider]) -> tuple[Callable, registry.KernelEntry]:
+    """The node's kernel with its attributes bound: call it with the node's inputs."""
+    entry, version = resolve(node, opsets, providers)
+    attrs = bind_attributes(node, entry, version)
+    return (partial(entry.fn, **attrs) if attrs else entry.fn), entry
 
 
 def resolve(node: Node, opsets: dict[str, int], providers: Sequence[Provider]) -> tuple[registry.KernelEntry, int]:

@@ -16,7 +16,7 @@ import numpy as np
 import onnx
 import onnx.inliner
 
-from refrt import check, ir, loader
+from refrt import check, ir, levels, loader
 from refrt.errors import Fail, InvalidArgument
 from refrt.executor import run_plan
 from refrt.plan import CompiledGraph
@@ -227,14 +227,18 @@ class InferenceSession:
         loaded_ns = time.perf_counter_ns()
         self._graph = ir.build(model)
         loader.load_external_data(model, base_dir)
-        check.check_model(model, self._graph)
+        inferred = check.check_model(model, self._graph)
         self._model = model
 
         initializers = set(self._graph.initializers)
         graph_inputs = self._graph.inputs
         self._inputs = [_node_arg(vi) for vi in graph_inputs if vi.name not in initializers]
         self._overridable = [_node_arg(vi) for vi in graph_inputs if vi.name in initializers]
-        self._outputs = [_node_arg(vi) for vi in self._graph.outputs]
+        # An output the model leaves untyped is described by its inferred type, as onnxruntime does.
+        known = {vi.name: vi for vi in inferred.graph.output} if inferred is not None else {}
+        self._outputs = [
+            _node_arg(known.get(vi.name, vi) if vi.type.WhichOneof("value") is None else vi) for vi in self._graph.outputs
+        ]
         self._output_names = [o.name for o in self._outputs]
         self.set_providers(providers, provider_options)
         if self._sess_options.optimized_model_filepath:
@@ -246,7 +250,9 @@ class InferenceSession:
     # -- providers -------------------------------------------------------------------------
     def set_providers(self, providers: Sequence | None = None, provider_options: Sequence[dict] | None = None) -> None:
         chosen = _choose_providers(providers, provider_options)
-        compiled = CompiledGraph(self._graph, [p for p, _ in chosen])
+        order = [p for p, _ in chosen]
+        graph = levels.optimize(self._graph, self._sess_options.graph_optimization_level, order)
+        compiled = CompiledGraph(graph, order)
         specs = {}
         for vi in self._graph.inputs:
             spec = _InputSpec(vi, compiled.slots[vi.name], overridable=vi.name in self._graph.initializers)
