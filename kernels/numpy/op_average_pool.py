@@ -1,0 +1,45 @@
+"""AveragePool: the mean of each window.
+
+Revision 7 adds count_include_pad; 10 adds ceil_mode; 19 adds dilations; 11 and 22 change wording
+and types only.
+"""
+
+from __future__ import annotations
+
+from refrt.registry import kernel
+
+from ._pool_util import average_pool, pool_geometry
+
+
+@kernel("AveragePool", since=19)
+def average_pool_19(
+    x, *, auto_pad="NOTSET", ceil_mode=0, count_include_pad=0, dilations=None, kernel_shape=None,
+    pads=None, strides=None,
+):
+    geo = pool_geometry(
+        x, kernel_shape, strides=strides, pads=pads, auto_pad=auto_pad, dilations=dilations, ceil_mode=ceil_mode
+    )
+    return average_pool(x, geo, count_include_pad=count_include_pad)
+
+
+@kernel("AveragePool", since=10, until=18)
+def average_pool_10(
+    x, *, auto_pad="NOTSET", ceil_mode=0, count_include_pad=0, kernel_shape=None, pads=None, strides=None
+):
+    return average_pool_19(
+        x, auto_pad=auto_pad, ceil_mode=ceil_mode, count_include_pad=count_include_pad,
+        kernel_shape=kernel_shape, pads=pads, strides=strides,
+    )
+
+
+@kernel("AveragePool", since=7, until=9)
+def average_pool_7(x, *, auto_pad="NOTSET", count_include_pad=0, kernel_shape=None, pads=None, strides=None):
+    return average_pool_19(
+        x, auto_pad=auto_pad, count_include_pad=count_include_pad, kernel_shape=kernel_shape, pads=pads, strides=strides
+    )
+
+
+@kernel("AveragePool", since=1, until=6)
+def average_pool_1(x, *, auto_pad="NOTSET", kernel_shape=None, pads=None, strides=None):
+    """Before revision 7 padding never counts towards the average."""
+    return average_pool_19(x, auto_pad=auto_pad, kernel_shape=kernel_shape, pads=pads, strides=strides)
