@@ -330,7 +330,12 @@ class InferenceSession:
             events: list = []
             results = run_plan(plan, env, events)
             self._record_run(events, start_ns)
-        return [r.copy() if isinstance(r, np.ndarray) and not r.flags.writeable else r for r in results]
+        # Outputs are the caller's own arrays, as in onnxruntime: never a view of a constant or a feed.
+        feeds = [env[s.slot] for s in specs.values() if isinstance(env[s.slot], np.ndarray)]
+        return [
+            r.copy() if isinstance(r, np.ndarray) and (not r.flags.writeable or any(np.may_share_memory(r, f) for f in feeds)) else r
+            for r in results
+        ]
 
     # -- profiling -------------------------------------------------------------------------
     def _record(self, cat: str, name: str, start_ns: int, end_ns: int, args: dict | None = None) -> None:

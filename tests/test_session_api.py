@@ -336,3 +336,18 @@ def test_no_warning_for_an_ordinary_session():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         refrt.InferenceSession(mlp_model().SerializeToString()).run(None, {"X": X})
+
+
+def test_outputs_never_alias_feeds_or_constants():
+    nodes = [helper.make_node("Identity", ["X"], ["A"]), helper.make_node("Reshape", ["X", "shape"], ["B"]),
+             helper.make_node("Identity", ["C"], ["D"])]
+    graph = helper.make_graph(nodes, "alias", [helper.make_tensor_value_info("X", TensorProto.FLOAT, [2, 3])],
+                              [helper.make_tensor_value_info(n, TensorProto.FLOAT, None) for n in "ABD"],
+                              [numpy_helper.from_array(np.array([3, 2], np.int64), "shape"),
+                               numpy_helper.from_array(np.ones(2, np.float32), "C")])
+    sess = refrt.InferenceSession(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]).SerializeToString())
+    x = np.zeros((2, 3), np.float32)
+    a, b, d = sess.run(None, {"X": x})
+    assert not np.shares_memory(a, x) and not np.shares_memory(b, x)
+    d[0] = 5  # writable, and the constant behind it is untouched
+    np.testing.assert_array_equal(sess.run(None, {"X": x})[2], [1, 1])
