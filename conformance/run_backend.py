@@ -31,6 +31,15 @@ def _alarm(signum, frame):
     raise _Timeout()
 
 
+def _array(value):
+    """onnx's test data mixes arrays, NumPy scalars (0-d inputs) and TensorProtos (small float types)."""
+    from onnx import TensorProto, numpy_helper
+
+    if isinstance(value, TensorProto):
+        return numpy_helper.to_array(value)
+    return np.asarray(value) if isinstance(value, np.generic) else value
+
+
 def run_case(case, providers, seconds: int = 30) -> tuple[str, str]:
     import refrt
     from onnx.backend.test.runner import Runner
@@ -42,8 +51,8 @@ def run_case(case, providers, seconds: int = 30) -> tuple[str, str]:
         inits = {i.name for i in case.model.graph.initializer}
         names = [vi.name for vi in case.model.graph.input if vi.name not in inits]
         for inputs, expected in case.data_sets:
-            # onnx's test data holds 0-d inputs as NumPy scalars; sessions want arrays.
-            feeds = {n: np.asarray(v) if isinstance(v, np.generic) else v for n, v in zip(names, inputs)}
+            feeds = {n: _array(v) for n, v in zip(names, inputs)}
+            expected = [_array(v) for v in expected]
             got = sess.run(None, feeds)
             Runner.assert_similar_outputs(list(expected), got, rtol=case.rtol, atol=case.atol)
         return "pass", ""

@@ -90,7 +90,7 @@ class CompiledNode:
     outputs: tuple[int, ...]
     node: Node
     provider: str
-    kernel: registry.KernelEntry
+    kernel: registry.KernelEntry | None  # None: the node runs its schema's function body
 
 
 class CompiledGraph:
@@ -120,6 +120,39 @@ class CompiledGraph:
         return self.slots[name]
 
     def _compile(self, node: Node) -> CompiledNode:
+        try:
+            return self._compile_kernel(node)
+        except NotImplemented:
+            call = self._compile_function(node)
+            if call is None:
+                raise
+            inputs = tuple(self._slot(n) if n else ABSENT for n in node.inputs)
+            return CompiledNode(call, inputs, self._output_slots(node), node, "function body", None)
+
+    def _compile_function(self, node: Node) -> "_FunctionCall | None":
+        """The schema's function body for a node no provider has a kernel for (None: no body)."""
+        from refrt.functions import body_graph, function_body
+
+        types = [self._type_of(n) if n else None for n in node.inputs]
+        body = function_body(node, self.graph.opsets.get(node.domain, 1), types)
+        if body is None:
+            return None
+        graph = body_graph(node, body, self.graph.opsets)
+        produced = {vi.name for vi in graph.outputs}
+        formal = [n if n in produced else None for n in body.output]
+        return _FunctionCall(CompiledGraph(graph, self.providers), formal[: len(node.outputs)])
+
+    def _type_of(self, name: str) -> onnx.TypeProto | None:
+        if name in self.graph.value_info:
+            return self.graph.value_info[name]
+        value = self.graph.initializers.get(name)
+        if isinstance(value, onnx.TensorProto):
+            return helper.make_tensor_type_proto(value.data_type, list(value.dims))
+        if isinstance(value, np.ndarray):
+            return helper.make_tensor_type_proto(helper.np_dtype_to_tensor_dtype(value.dtype), list(value.shape))
+        return None
+
+    def _compile_kernel(self, node: Node) -> CompiledNode:
         if not node.subgraphs:
             fn, entry = bind_node(node, self.graph.opsets, self.providers)
             inputs = tuple(self._slot(n) if n else ABSENT for n in node.inputs)
@@ -183,6 +216,23 @@ class CompiledGraph:
             for pos, cn in ((pos, self.nodes[i]) for pos, i in enumerate(order))
         )
         return Plan(steps, tuple(self.slots[o] for o in outputs))
+
+
+class _FunctionCall:
+    """Runs a function body as if it were the node's kernel."""
+
+    def __init__(self, body: "CompiledGraph", outputs: list[str | None]):
+        self.body = body
+        self.outputs = outputs  # the body's value for each node output (None: the body leaves it out)
+
+    def __call__(self, *args):
+        values = dict(zip(self.body_outputs, BoundGraph(self.body, {})(*args)))
+        results = [values.get(name) if name else None for name in self.outputs]
+        return results[0] if len(results) == 1 else tuple(results)
+
+    @property
+    def body_outputs(self) -> list[str]:
+        return [vi.name for vi in self.body.graph.outputs]
 
 
 class _WithOuterScope:

@@ -1,0 +1,1 @@
+"""Benchmarks: refrt against onnxruntime and onnx.reference (``pytest bench``, ``python -m bench.report``)."""
