@@ -1,0 +1,26 @@
+"""Add: A + B, elementwise (integers wrap around, as in C)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from refrt.registry import kernel
+
+from ._elementwise_util import legacy_broadcast
+
+
+@kernel("Add", since=7)
+def add(a, b):
+    return np.asarray(np.add(a, b))
+
+
+@kernel("Add", since=6, until=6)
+def add_legacy(a, b, *, axis=None, broadcast=0):
+    """Before opset 7 B broadcasts onto A only with broadcast=1 (see legacy_broadcast)."""
+    return np.asarray(np.add(a, legacy_broadcast(a, b, broadcast, axis, "Add")))
+
+
+@kernel("Add", since=1, until=5)
+def add_1(a, b, *, axis=None, broadcast=0, consumed_inputs=None):
+    """Opset 1's consumed_inputs was an in-place hint for old frameworks; it changes nothing."""
+    return add_legacy(a, b, axis=axis, broadcast=broadcast)

@@ -1,0 +1,21 @@
+"""ArgMax: the index (int64) of the largest value along an axis; the first one unless
+select_last_index asks for the last."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from refrt.registry import kernel
+
+from ._reduce_util import arg_extreme
+
+
+@kernel("ArgMax", since=12)
+def arg_max(data, *, axis=0, keepdims=1, select_last_index=0):
+    return arg_extreme(np.argmax, data, axis, keepdims, select_last_index, "ArgMax")
+
+
+@kernel("ArgMax", since=1, until=11)
+def arg_max_11(data, *, axis=0, keepdims=1):
+    """Before opset 12 ties always give the first index."""
+    return arg_max(data, axis=axis, keepdims=keepdims)

@@ -1,0 +1,18 @@
+"""Floor: round down to an integral value, elementwise."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from refrt.registry import kernel
+
+
+@kernel("Floor", since=6)
+def floor(x):
+    return np.asarray(np.floor(x))
+
+
+@kernel("Floor", since=1, until=5)
+def floor_1(x, *, consumed_inputs=None):
+    """Opset 1's consumed_inputs was an in-place hint for old frameworks; it changes nothing."""
+    return floor(x)

@@ -1,0 +1,34 @@
+"""Gelu: x * Phi(x) with Phi the standard normal CDF, exactly (erf) or by the tanh estimate."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from refrt.registry import kernel
+
+from ._elementwise_util import erf, narrow, widen
+
+
+@kernel("Gelu", since=20)
+@np.errstate(over="ignore", invalid="ignore")  # -inf * 0 is NaN, as in onnxruntime
+def gelu(x, *, approximate="none"):
+    xw = widen(x)
+    if approximate == "none":
+        # 0.5 * x * (1 + erf(x / sqrt(2)))
+        y = erf(np.multiply(xw, 1 / math.sqrt(2)))
+    elif approximate == "tanh":
+        # 0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * x**3)))
+        y = np.square(xw)
+        y *= 0.044715
+        y += 1
+        y *= xw
+        y *= math.sqrt(2 / math.pi)
+        np.tanh(y, out=y)
+    else:
+        raise ValueError(f"Gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    y += 1
+    y *= xw
+    y *= 0.5
+    return np.asarray(narrow(y, x.dtype))

@@ -1,0 +1,20 @@
+"""Less: A < B, elementwise, as a bool tensor."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from refrt.registry import kernel
+
+from ._elementwise_util import legacy_broadcast
+
+
+@kernel("Less", since=7)
+def less(a, b):
+    return np.asarray(np.less(a, b))
+
+
+@kernel("Less", since=1, until=6)
+def less_legacy(a, b, *, axis=None, broadcast=0):
+    """Before opset 7 B broadcasts onto A only with broadcast=1 (see legacy_broadcast)."""
+    return less(a, legacy_broadcast(a, b, broadcast, axis, "Less"))

@@ -1,0 +1,19 @@
+"""Mish: x * tanh(softplus(x))."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from refrt.registry import kernel
+
+from ._elementwise_util import narrow, widen
+
+
+@kernel("Mish", since=18)
+@np.errstate(invalid="ignore")  # infinities give NaN where IEEE says so, as in onnxruntime
+def mish(x):
+    xw = widen(x)
+    y = np.logaddexp(xw, 0)
+    np.tanh(y, out=y)
+    y *= xw
+    return np.asarray(narrow(y, x.dtype))

@@ -1,0 +1,12 @@
+"""Round: round to the nearest integral value, halves to even, elementwise."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from refrt.registry import kernel
+
+
+@kernel("Round", since=11)
+def round_(x):
+    return np.asarray(np.rint(x))

@@ -1,0 +1,18 @@
+"""Softsign: x / (1 + |x|)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from refrt.registry import kernel
+
+from ._elementwise_util import narrow, widen
+
+
+@kernel("Softsign", since=1)
+@np.errstate(invalid="ignore")  # infinities give NaN where IEEE says so, as in onnxruntime
+def softsign(x):
+    xw = widen(x)
+    d = np.absolute(xw)
+    d += 1
+    return np.asarray(narrow(np.divide(xw, d, out=d), x.dtype))

@@ -1,0 +1,20 @@
+"""Xor: A xor B, elementwise, as a bool tensor."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from refrt.registry import kernel
+
+from ._elementwise_util import legacy_broadcast
+
+
+@kernel("Xor", since=7)
+def xor(a, b):
+    return np.asarray(np.logical_xor(a, b))
+
+
+@kernel("Xor", since=1, until=6)
+def xor_legacy(a, b, *, axis=None, broadcast=0):
+    """Before opset 7 B broadcasts onto A only with broadcast=1 (see legacy_broadcast)."""
+    return xor(a, legacy_broadcast(a, b, broadcast, axis, "Xor"))
