@@ -54,6 +54,7 @@ _lock = threading.Lock()
 _kernels: dict[tuple[str, str, str], list[KernelEntry]] = {}
 _current_provider: list[str] = []  # set while a provider's package is being discovered
 _discovered: set[str] = set()
+_discover_lock = threading.RLock()
 
 
 def _normalize_domain(domain: str) -> str:
@@ -131,15 +132,19 @@ def entries(provider: str | None = None) -> Iterator[KernelEntry]:
 
 def discover(package: str, provider: str) -> None:
     """Import every module of ``package`` so that its kernels register under ``provider``."""
-    with _lock:
+    if package in _discovered:
+        return
+    # Held for the whole import, so a session built in another thread meanwhile waits for the
+    # complete kernel set instead of seeing a half-registered one.
+    with _discover_lock:
         if package in _discovered:
             return
+        pkg = importlib.import_module(package)
+        _current_provider.append(provider)
+        try:
+            for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name):
+                if not info.name.startswith("_"):
+                    importlib.import_module(f"{package}.{info.name}")
+        finally:
+            _current_provider.pop()
         _discovered.add(package)
-    pkg = importlib.import_module(package)
-    _current_provider.append(provider)
-    try:
-        for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name):
-            if not info.name.startswith("_"):
-                importlib.import_module(f"{package}.{info.name}")
-    finally:
-        _current_provider.pop()
