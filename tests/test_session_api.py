@@ -351,3 +351,22 @@ def test_outputs_never_alias_feeds_or_constants():
     assert not np.shares_memory(a, x) and not np.shares_memory(b, x)
     d[0] = 5  # writable, and the constant behind it is untouched
     np.testing.assert_array_equal(sess.run(None, {"X": x})[2], [1, 1])
+
+
+def test_nested_local_functions_with_attribute_references():
+    alpha = helper.make_node("Constant", [], ["a"], value_float=1.0)
+    alpha.attribute[0].ref_attr_name = "alpha"  # Scale's own attribute
+    inner = helper.make_function("loc", "Scale", ["x"], ["y"], [alpha, helper.make_node("Mul", ["x", "a"], ["y"])],
+                                 [helper.make_opsetid("", 17)], attributes=["alpha"])
+    call = helper.make_node("Scale", ["x"], ["s"], domain="loc")
+    ref = onnx.AttributeProto(name="alpha", ref_attr_name="beta", type=onnx.AttributeProto.FLOAT)
+    call.attribute.append(ref)  # ScaleRelu passes its 'beta' on as Scale's 'alpha'
+    outer = helper.make_function("loc", "ScaleRelu", ["x"], ["z"], [call, helper.make_node("Relu", ["s"], ["z"])],
+                                 [helper.make_opsetid("", 17), helper.make_opsetid("loc", 1)], attributes=["beta"])
+    node = helper.make_node("ScaleRelu", ["X"], ["Y"], domain="loc", beta=3.0)
+    graph = helper.make_graph([node], "g", [helper.make_tensor_value_info("X", TensorProto.FLOAT, [3])],
+                              [helper.make_tensor_value_info("Y", TensorProto.FLOAT, [3])])
+    model = helper.make_model(graph, functions=[inner, outer],
+                              opset_imports=[helper.make_opsetid("", 17), helper.make_opsetid("loc", 1)])
+    (y,) = refrt.InferenceSession(model.SerializeToString()).run(None, {"X": np.array([-1, 1, 2], np.float32)})
+    np.testing.assert_array_equal(y, [0, 3, 6])
