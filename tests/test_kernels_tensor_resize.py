@@ -26,6 +26,28 @@ SCALES = [f32(1, 1, 2, 3), f32(1, 1, 0.5, 0.4), f32(1, 1, 1.5, 0.75), f32(1, 1, 
 SIZES = [i64(2, 3, 9, 4), i64(2, 3, 3, 11), i64(2, 3, 1, 1), i64(2, 3, 5, 13)]
 
 
+def check_resize(inputs, attrs, *, opset, **tol):
+    """Resize against onnxruntime, except align_corners with scales whose resized length in*scale
+    is not whole: the spec stretches over that unrounded length (onnx/onnx#2462: intended), while
+    onnxruntime uses the floored output length; there the spec's reference evaluator is the oracle."""
+    scales = inputs.get("scales")
+    axes = attrs.get("axes") or range(inputs["x"].ndim)
+    fractional = (
+        attrs.get("coordinate_transformation_mode") == "align_corners" and scales is not None and scales.size
+        and any(not float(np.float32(inputs["x"].shape[a] * s)).is_integer() for a, s in zip(axes, scales))
+    )
+    if not fractional:
+        return check_node("Resize", inputs, attrs, opset=opset, **tol)
+    from onnx.reference import ReferenceEvaluator
+
+    model = make_node_model("Resize", inputs, attrs, opset=opset)
+    feeds = feeds_of(inputs)
+    (expected,) = ReferenceEvaluator(model).run(None, feeds)
+    (got,) = run_refrt(model, feeds)
+    assert got.dtype == expected.dtype and got.shape == expected.shape
+    np.testing.assert_allclose(got, expected, rtol=tol.get("rtol", 1e-5), atol=tol.get("atol", 1e-6))
+
+
 def refrt_only(op, inputs, attrs=None, *, opset):
     model = make_node_model(op, inputs, attrs, opset=opset)
     out = model.graph.output[0]
@@ -60,7 +82,7 @@ def test_resize_nearest(opset, coord, nearest_mode):
         roi = roi_for(coord)
         if opset == 11 and roi is None:
             roi = f32()
-        check_node("Resize", {"x": X4, "roi": roi, "scales": scales}, attrs, opset=opset)
+        check_resize({"x": X4, "roi": roi, "scales": scales}, attrs, opset=opset)
     for sizes in SIZES:
         roi = roi_for(coord)
         if opset == 11:  # roi and scales are required inputs there: empty ones stand for "absent"
@@ -94,7 +116,7 @@ def test_resize_interpolating(opset, mode, coord):
     for scales in SCALES:
         roi = roi_for(coord)
         inputs = {"x": X4, "roi": f32() if roi is None and opset == 11 else roi, "scales": scales}
-        check_node("Resize", inputs, attrs, opset=opset, **TOL)
+        check_resize(inputs, attrs, opset=opset, **TOL)
     for sizes in SIZES[:2]:
         roi = roi_for(coord)
         inputs = {"x": X4, "roi": f32() if roi is None and opset == 11 else roi,
@@ -126,7 +148,7 @@ def test_resize_linear_layouts(shape, scales):
 def test_resize_antialias(opset, mode, exclude_outside, coord):
     attrs = {"mode": mode, "antialias": 1, "exclude_outside": exclude_outside, "coordinate_transformation_mode": coord}
     for scales in SCALES:
-        check_node("Resize", {"x": X4, "roi": None, "scales": scales}, attrs, opset=opset, **TOL)
+        check_resize({"x": X4, "roi": None, "scales": scales}, attrs, opset=opset, **TOL)
 
 
 @pytest.mark.parametrize("mode", ["nearest", "linear", "cubic"])
@@ -174,7 +196,9 @@ def test_resize_integer_nhwc_fixed_point(dtype):
     x = (rng.random((1, 6, 7, 3)) * 100).astype(dtype)
     for scales in (f32(1, 0.5, 1.7, 1), f32(1, 1.7, 2.2, 1), f32(1, 2, 0.6, 1)):
         check_node("Resize", {"x": x, "roi": None, "scales": scales}, {"mode": "linear"}, opset=19)
-        check_node("Resize", {"x": x, "roi": f32(), "scales": scales},
+        # align_corners with sizes: the same semantics in both runtimes (see check_resize)
+        sizes = np.floor(np.array(x.shape, np.float32) * scales).astype(np.int64)
+        check_node("Resize", {"x": x, "roi": f32(), "scales": f32(), "sizes": sizes},
                    {"mode": "linear", "coordinate_transformation_mode": "align_corners"}, opset=11)
 
 

@@ -29,8 +29,12 @@ COORDINATE_MODES_19 = COORDINATE_MODES_13 + ("half_pixel_symmetric",)
 NEAREST_MODES = ("round_prefer_floor", "round_prefer_ceil", "floor", "ceil")
 
 
-def original_coordinate(mode: str, out_len: int, in_len: int, scale, roi_start, roi_end) -> np.ndarray:
-    """Source coordinate (float32) of every output index along one axis."""
+def original_coordinate(mode: str, out_len: int, in_len: int, scale, roi_start, roi_end, from_scales: bool = False) -> np.ndarray:
+    """Source coordinate (float32) of every output index along one axis.
+
+    With ``scales`` given, align_corners stretches over the unrounded resized length in*scale, as
+    the ONNX test suite's expected outputs do (onnxruntime uses the floored length and fails them).
+    """
     x = np.arange(out_len, dtype=F32)
     s, lo, li = F32(scale), F32(out_len), F32(in_len)
     if mode == "asymmetric":
@@ -42,7 +46,11 @@ def original_coordinate(mode: str, out_len: int, in_len: int, scale, roi_start, 
     if mode == "tf_half_pixel_for_nn":
         return (x + F32(0.5)) / s
     if mode == "align_corners":
-        return x * (li - 1) / (lo - 1) if out_len > 1 else np.zeros(out_len, F32)
+        if out_len <= 1:
+            return np.zeros(out_len, F32)
+        if from_scales:  # in float64, as the spec's reference computes it (nearest modes floor it as is)
+            return np.arange(out_len, dtype=np.float64) * (in_len - 1) / (in_len * float(s) - 1)
+        return x * (li - 1) / (lo - 1)
     if mode == "tf_crop_and_resize":
         start, end = F32(roi_start), F32(roi_end)
         if out_len > 1:
@@ -259,7 +267,9 @@ def resize(x: np.ndarray, scales, sizes, roi, *, mode: str, coordinate_mode: str
             if scale[a] == 1:
                 coords[a] = np.arange(out_shape[a], dtype=F32)
             else:
-                coords[a] = original_coordinate(coordinate_mode, out_shape[a], in_shape[a], scale[a], starts[a], ends[a])
+                coords[a] = original_coordinate(
+                    coordinate_mode, out_shape[a], in_shape[a], scale[a], starts[a], ends[a], from_scales=scales is not None
+                )
                 if extrapolate:
                     bad = (coords[a] < 0) | (coords[a] > F32(in_shape[a] - 1))
                     out_of_range[...] |= bad.reshape([-1 if i == a else 1 for i in range(rank)])
