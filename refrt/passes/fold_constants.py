@@ -46,10 +46,12 @@ def fold_constants(graph: Graph, providers: Sequence[Provider]) -> Graph:
             kept.append(node)
             continue
         results = (results,) if len(node.outputs) == 1 else tuple(results)
+        # Only tensors become constants: a sequence (list) or an empty optional (None) stays a node.
+        if not all(isinstance(r, (np.ndarray, np.generic)) for r in results):
+            kept.append(node)
+            continue
         values = [np.asarray(r) for r in results]
-        if any(v.dtype == object and v.size and not isinstance(v.flat[0], str) for v in values) or (
-            sum(v.nbytes for v in values) > MAX_FOLDED_BYTES
-        ):
+        if sum(v.nbytes for v in values) > MAX_FOLDED_BYTES:
             kept.append(node)
             continue
         for name, value in zip(node.outputs, values):
