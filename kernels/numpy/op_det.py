@@ -1,0 +1,16 @@
+"""Det: determinants of the square matrices in the last two axes (LU factorisation, LAPACK)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from refrt.registry import kernel
+
+from ._elementwise_util import narrow, widen
+
+
+@kernel("Det", since=11)
+def det(x):
+    if x.ndim < 2 or x.shape[-1] != x.shape[-2]:
+        raise ValueError(f"Det needs square matrices in the last two axes, got shape {x.shape}")
+    return np.asarray(narrow(np.asarray(np.linalg.det(widen(x))), x.dtype))

@@ -1,0 +1,20 @@
+"""Swish: x * sigmoid(alpha * x) (SiLU for alpha = 1); float16/bfloat16 compute in float32."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from refrt.registry import kernel
+
+from ._elementwise_util import narrow, widen
+
+
+@kernel("Swish", since=24)
+@np.errstate(over="ignore")  # exp(-alpha * x) overflows to inf for very negative x, giving the right 0
+def swish(x, *, alpha=1.0):
+    xw = widen(x)
+    y = np.multiply(xw, -alpha, dtype=xw.dtype)
+    np.exp(y, out=y)
+    y += 1
+    np.divide(xw, y, out=y)
+    return np.asarray(narrow(y, x.dtype))
