@@ -169,3 +169,25 @@ def build_graph(gp: onnx.GraphProto, opsets: dict[str, int], outer_scope: frozen
         outer_refs=list(outer_refs),
         opsets=opsets,
     )
+
+
+def add_inferred_types(graph: Graph, inferred: onnx.GraphProto) -> None:
+    """Types that shape inference found, for values the model left untyped, in subgraphs too.
+
+    Kernels read them where a value's type matters before it exists (context-dependent function
+    bodies, the shape of a Loop's scan output after zero iterations). ``inferred`` is the same graph,
+    nodes in the same (sorted) order, as onnx.shape_inference returns it.
+    """
+    for vi in [*inferred.value_info, *inferred.output]:
+        if vi.type.WhichOneof("value") is not None:
+            graph.value_info.setdefault(vi.name, vi.type)
+    if len(inferred.node) != len(graph.nodes):
+        return
+    for node, proto in zip(graph.nodes, inferred.node):
+        for a in proto.attribute:
+            sub = node.subgraphs.get(a.name)
+            if isinstance(sub, Graph) and a.type == onnx.AttributeProto.GRAPH:
+                add_inferred_types(sub, a.g)
+            elif isinstance(sub, list) and a.type == onnx.AttributeProto.GRAPHS:
+                for g, gp in zip(sub, a.graphs):
+                    add_inferred_types(g, gp)

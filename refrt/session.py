@@ -228,9 +228,8 @@ class InferenceSession:
         self._graph = ir.build(model)
         loader.load_external_data(model, base_dir)
         inferred = check.check_model(model, self._graph)
-        if inferred is not None:  # inferred types let context-dependent function bodies be built
-            for vi in inferred.graph.value_info:
-                self._graph.value_info.setdefault(vi.name, vi.type)
+        if inferred is not None:
+            ir.add_inferred_types(self._graph, inferred.graph)
         self._model = model
 
         initializers = set(self._graph.initializers)
