@@ -1,0 +1,228 @@
+"""TreeEnsemble (ai.onnx.ml 5): sum (or average, min, max) the leaf weights that each row reaches in
+every tree, per target, then apply the post transform.
+
+Traversal is level by level over all (row, tree) pairs at once: each step gathers, for every pair
+still inside a tree, its node's feature and split, compares, and moves all of them down one level;
+pairs that reach a leaf drop out. The number of steps is the depth of the deepest tree, so there
+is no Python loop per row or node. Each mode is precomputed as the set of comparison outcomes
+(below, equal, above, unordered) that take the true branch, so all modes cost one comparison pass.
+``nodes_hitrates`` does not change the result and is ignored.
+
+Where onnxruntime (1.32) departs from the spec this follows the spec: post_transform 1 is SOFTMAX
+and 2 LOGISTIC (onnxruntime swaps them), a single target is transformed too (onnxruntime applies
+only PROBIT to one), and PROBIT is the exact probit (onnxruntime's approximation is off in the
+third digit). A target no leaf reaches is 0, also for MIN and MAX, as in onnxruntime.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from refrt.registry import kernel
+
+from ._elementwise_util import erf
+
+LEQ, LT, GTE, GT, EQ, NEQ, MEMBER = range(7)
+# Comparing x with a split has one of four outcomes, one bit each (unordered: x or the split is
+# NaN); each mode is the set of outcomes that take the true branch (NEQ: NaN != s is true).
+BELOW, EQUAL, ABOVE, UNORDERED = 1, 2, 4, 8
+_TRUE_OUTCOMES = np.array([BELOW | EQUAL, BELOW, EQUAL | ABOVE, ABOVE, EQUAL, BELOW | ABOVE | UNORDERED, 0], dtype=np.uint8)
+AVERAGE, SUM, MIN, MAX = range(4)
+NONE, SOFTMAX, LOGISTIC, SOFTMAX_ZERO, PROBIT = range(5)
+
+
+class _Members:
+    """The sets of BRANCH_MEMBER nodes, for a vectorised "x in set of node k" test."""
+
+    def __init__(self, modes: np.ndarray, membership_values):
+        member_nodes = np.flatnonzero(modes == MEMBER)
+        self.rank = np.full(len(modes), -1, dtype=np.int64)
+        self.rank[member_nodes] = np.arange(len(member_nodes))
+        if len(member_nodes) == 0:
+            self.values = self.pairs = np.zeros(0)
+            return
+        if membership_values is None:
+            raise ValueError("TreeEnsemble: BRANCH_MEMBER nodes need the membership_values attribute")
+        values = np.asarray(membership_values, dtype=np.float64).reshape(-1)
+        nan = np.isnan(values)
+        # sets are listed in node order, each ended by a NaN (the last one's NaN may be left out)
+        set_of = np.cumsum(nan) - nan
+        n_sets = int(nan.sum()) + (0 if len(values) and nan[-1] else 1)
+        if n_sets != len(member_nodes):
+            raise ValueError(f"TreeEnsemble: membership_values holds {int(nan.sum())} NaN-ended sets for "
+                             f"{len(member_nodes)} BRANCH_MEMBER nodes")
+        set_of, values = set_of[~nan], values[~nan]
+        self.values = np.unique(values)
+        self.pairs = np.unique(set_of * len(self.values) + np.searchsorted(self.values, values))
+
+    def contains(self, node: np.ndarray, x: np.ndarray) -> np.ndarray:
+        if len(self.values) == 0:
+            return np.zeros(x.shape, dtype=bool)
+        pos = np.minimum(np.searchsorted(self.values, x), len(self.values) - 1)
+        key = self.rank[node] * len(self.values) + pos
+        at = np.minimum(np.searchsorted(self.pairs, key), len(self.pairs) - 1)
+        return (self.values[pos] == x) & (self.pairs[at] == key)
+
+
+def _ints(name: str, value, length: int | None = None) -> np.ndarray:
+    if value is None:
+        raise ValueError(f"TreeEnsemble needs the '{name}' attribute")
+    arr = np.asarray(value).reshape(-1)
+    if length is not None and len(arr) != length:
+        raise ValueError(f"TreeEnsemble: {name} has {len(arr)} entries, expected {length}")
+    return arr.astype(np.int64)
+
+
+def _check_ids(name: str, ids: np.ndarray, limit: int) -> None:
+    if ids.size and (ids.min() < 0 or ids.max() >= limit):
+        raise ValueError(f"TreeEnsemble: {name} holds an id outside [0, {limit})")
+
+
+@kernel("TreeEnsemble", domain="ai.onnx.ml", since=5)
+def tree_ensemble(
+    x, *, aggregate_function=1, leaf_targetids=None, leaf_weights=None, membership_values=None,
+    n_targets=None, nodes_falseleafs=None, nodes_falsenodeids=None, nodes_featureids=None,
+    nodes_hitrates=None, nodes_missing_value_tracks_true=None, nodes_modes=None, nodes_splits=None,
+    nodes_trueleafs=None, nodes_truenodeids=None, post_transform=0, tree_roots=None,
+):
+    if x.ndim != 2:
+        raise ValueError(f"TreeEnsemble: X must be [N, F], got shape {list(x.shape)}")
+    modes = _ints("nodes_modes", nodes_modes)
+    n_nodes = len(modes)
+    features = _ints("nodes_featureids", nodes_featureids, n_nodes)
+    splits = np.asarray(_required("nodes_splits", nodes_splits)).reshape(-1)
+    true_ids = _ints("nodes_truenodeids", nodes_truenodeids, n_nodes)
+    false_ids = _ints("nodes_falsenodeids", nodes_falsenodeids, n_nodes)
+    true_leaf = _ints("nodes_trueleafs", nodes_trueleafs, n_nodes).astype(bool)
+    false_leaf = _ints("nodes_falseleafs", nodes_falseleafs, n_nodes).astype(bool)
+    missing_true = (np.zeros(n_nodes, dtype=bool) if nodes_missing_value_tracks_true is None
+                    else _ints("nodes_missing_value_tracks_true", nodes_missing_value_tracks_true, n_nodes).astype(bool))
+    weights = np.asarray(_required("leaf_weights", leaf_weights)).reshape(-1)
+    targets = _ints("leaf_targetids", leaf_targetids, len(weights))
+    roots = _ints("tree_roots", tree_roots)
+    n_targets = int(n_targets) if n_targets is not None else int(targets.max(initial=-1)) + 1
+    if len(splits) != n_nodes:
+        raise ValueError(f"TreeEnsemble: nodes_splits has {len(splits)} entries, expected {n_nodes}")
+    if modes.size and (modes.min() < LEQ or modes.max() > MEMBER):
+        raise ValueError("TreeEnsemble: nodes_modes must lie in 0..6")
+    _check_ids("tree_roots", roots, n_nodes)
+    _check_ids("nodes_featureids", features, x.shape[1])
+    _check_ids("leaf_targetids", targets, n_targets)
+    _check_ids("nodes_truenodeids", true_ids[true_leaf], len(weights))
+    _check_ids("nodes_truenodeids", true_ids[~true_leaf], n_nodes)
+    _check_ids("nodes_falsenodeids", false_ids[false_leaf], len(weights))
+    _check_ids("nodes_falsenodeids", false_ids[~false_leaf], n_nodes)
+    if aggregate_function not in (AVERAGE, SUM, MIN, MAX):
+        raise ValueError(f"TreeEnsemble: aggregate_function must be 0..3, got {aggregate_function}")
+    if post_transform not in (NONE, SOFTMAX, LOGISTIC, SOFTMAX_ZERO, PROBIT):
+        raise ValueError(f"TreeEnsemble: post_transform must be 0..4, got {post_transform}")
+    members = _Members(modes, membership_values)
+
+    n_rows, n_trees = x.shape[0], len(roots)
+    leaf = _reach_leaves(x, roots, modes, features, splits, true_ids, false_ids, true_leaf, false_leaf,
+                         missing_true, members)
+    slot = np.repeat(np.arange(n_rows), n_trees) * n_targets + targets[leaf]
+    w = weights[leaf].astype(np.float64)
+    if aggregate_function in (SUM, AVERAGE):
+        scores = np.bincount(slot, weights=w, minlength=n_rows * n_targets)
+        if aggregate_function == AVERAGE and n_trees:
+            scores /= n_trees
+    else:
+        scores = np.full(n_rows * n_targets, np.inf if aggregate_function == MIN else -np.inf)
+        (np.minimum if aggregate_function == MIN else np.maximum).at(scores, slot, w)
+        scores[np.isinf(scores) & (np.bincount(slot, minlength=scores.size) == 0)] = 0.0
+    scores = _post_transform(scores.reshape(n_rows, n_targets), post_transform)
+    return scores.astype(x.dtype)
+
+
+def _required(name: str, value):
+    if value is None:
+        raise ValueError(f"TreeEnsemble needs the '{name}' attribute")
+    return value
+
+
+def _reach_leaves(x, roots, modes, features, splits, true_ids, false_ids, true_leaf, false_leaf, missing_true, members):
+    """The leaf each (row, tree) pair ends in, as a flat array in row-major (row, tree) order."""
+    n_rows, n_trees = x.shape[0], len(roots)
+    n_features = x.shape[1]
+    flat_x = x.reshape(-1)
+    # a child is a node id (>= 0) or a leaf id encoded as -1 - leaf
+    true_child = np.where(true_leaf, -1 - true_ids, true_ids)
+    false_child = np.where(false_leaf, -1 - false_ids, false_ids)
+    true_outcomes = _TRUE_OUTCOMES[modes] | np.where(missing_true, UNORDERED, 0).astype(np.uint8)
+    nan_only = missing_true & (modes != NEQ) & np.isnan(splits)  # a NaN split is unordered for every x
+    is_member = modes == MEMBER
+    any_member = bool(is_member.any())
+
+    node = np.tile(roots, n_rows)
+    offset = np.repeat(np.arange(n_rows, dtype=np.int64) * n_features, n_trees)  # of each pair's row in flat_x
+    leaf = np.full(node.shape, -1, dtype=np.int64)
+    # a root whose two branches are the same leaf is a tree of one leaf: no comparison at all
+    single = np.tile(true_leaf[roots] & false_leaf[roots] & (true_ids[roots] == false_ids[roots]), n_rows)
+    leaf[single] = np.tile(true_ids[roots], n_rows)[single]
+    active = np.flatnonzero(~single)
+    node, offset = node[active], offset[active]
+    for _ in range(len(modes) + 1):  # a path visits each node at most once
+        if active.size == 0:
+            return leaf
+        value = flat_x[offset + features[node]]
+        split = splits[node]
+        outcome = ((value < split) * np.uint8(BELOW)) | ((value == split) * np.uint8(EQUAL)) | ((value > split) * np.uint8(ABOVE))
+        outcome[outcome == 0] = UNORDERED
+        go_true = (true_outcomes[node] & outcome) != 0
+        if nan_only.any():  # missing-value tracking is about a NaN x, not a NaN split
+            go_true &= ~(nan_only[node] & ~np.isnan(value))
+        if any_member:
+            sel = is_member[node]
+            if sel.any():
+                go_true[sel] = members.contains(node[sel], value[sel]) | (missing_true[node[sel]] & np.isnan(value[sel]))
+        child = np.where(go_true, true_child[node], false_child[node])
+        done = child < 0
+        leaf[active[done]] = -1 - child[done]
+        keep = ~done
+        active, node, offset = active[keep], child[keep], offset[keep]
+    raise ValueError("TreeEnsemble: the nodes form a cycle")
+
+
+def _post_transform(scores: np.ndarray, transform: int) -> np.ndarray:
+    if transform == SOFTMAX:
+        e = np.exp(scores - scores.max(axis=1, keepdims=True, initial=-np.inf))
+        return e / e.sum(axis=1, keepdims=True)
+    if transform == LOGISTIC:
+        return 1.0 / (1.0 + np.exp(-scores))
+    if transform == SOFTMAX_ZERO:
+        # softmax over the non-zero scores; zeros stay 0 (a row of zeros gives 0/0 = NaN, as in onnxruntime)
+        nonzero = scores != 0
+        top = np.where(nonzero, scores, -np.inf).max(axis=1, keepdims=True, initial=-np.inf)
+        e = np.where(nonzero, np.exp(scores - np.where(np.isfinite(top), top, 0)), 0.0)
+        with np.errstate(invalid="ignore"):
+            return e / e.sum(axis=1, keepdims=True)
+    if transform == PROBIT:
+        return np.sqrt(2.0) * _erfinv(2.0 * scores - 1.0)
+    return scores
+
+
+def _erfinv(y: np.ndarray) -> np.ndarray:
+    """Inverse error function: Giles' single-precision approximation, refined by two Newton steps on erf."""
+    y = np.asarray(y, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        w = -np.log((1.0 - y) * (1.0 + y))
+        small = w < 5.0
+        ws = w - 2.5
+        wl = np.sqrt(np.where(small, 5.0, w)) - 3.0
+        p_small = _poly(ws, (2.81022636e-08, 3.43273939e-07, -3.5233877e-06, -4.39150654e-06, 0.00021858087,
+                             -0.00125372503, -0.00417768164, 0.246640727, 1.50140941))
+        p_large = _poly(wl, (-0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773,
+                             -0.0076224613, 0.00943887047, 1.00167406, 2.83297682))
+        x = np.where(small, p_small, p_large) * y
+        for _ in range(2):
+            x = x - (erf(x) - y) / (2.0 / np.sqrt(np.pi) * np.exp(-x * x))
+        x = np.where(np.abs(y) == 1.0, np.copysign(np.inf, y), x)
+        return np.where(np.abs(y) > 1.0, np.nan, x)
+
+
+def _poly(w: np.ndarray, coefficients: tuple) -> np.ndarray:
+    p = np.zeros_like(w)
+    for c in coefficients:
+        p = p * w + c
+    return p
