@@ -284,6 +284,8 @@ def bind_node(node: Node, opsets: dict[str, int], providers: Sequence[Provider])
     """The node's kernel with its attributes bound: call it with the node's inputs."""
     entry, version = resolve(node, opsets, providers)
     attrs = bind_attributes(node, entry, version)
+    if entry.prepare:  # the kernel builds its run function once, from the attributes
+        return entry.fn(**attrs), entry
     return (partial(entry.fn, **attrs) if attrs else entry.fn), entry
 
 

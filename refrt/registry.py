@@ -11,6 +11,15 @@ planner binds them once, at session creation:
 - ``_num_outputs``: how many outputs the node declares (Split, Dropout, TopK ...).
 - ``_output_used``: a tuple of bools, one per declared output (skip work nobody reads).
 
+With ``prepare=True`` the decorated function takes only the attributes (and node facts), runs once
+at session creation, and returns the function that runs the node: work that depends only on
+attributes (a tree ensemble's arrays, a lookup table) is then done once, not per run::
+
+    @kernel("LabelEncoder", domain="ai.onnx.ml", since=4, prepare=True)
+    def label_encoder(*, keys_tensor=None, values_tensor=None, default_tensor=None):
+        table = build(keys_tensor, values_tensor, default_tensor)
+        return lambda x: lookup(table, x)
+
 The registry imports no kernel package: each provider discovers its own package with
 :func:`discover`, which imports every module in it so their ``@kernel`` decorators run.
 """
@@ -41,6 +50,7 @@ class KernelEntry:
     attributes: frozenset = field(compare=False, default=frozenset())
     takes_any_attribute: bool = field(compare=False, default=False)
     facts: tuple = field(compare=False, default=())
+    prepare: bool = field(compare=False, default=False)
 
     def covers(self, version: int) -> bool:
         return self.since <= version and (self.until is None or version <= self.until)
@@ -68,6 +78,7 @@ def kernel(
     since: int = 1,
     until: int | None = None,
     provider: str | None = None,
+    prepare: bool = False,
 ) -> Callable[[Callable], Callable]:
     """Register the decorated function as the kernel of ``op`` for revisions since..until.
 
@@ -93,6 +104,7 @@ def kernel(
             attributes=frozenset(n for n in kwonly if n not in NODE_FACTS),
             takes_any_attribute=any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params),
             facts=tuple(n for n in kwonly if n in NODE_FACTS),
+            prepare=prepare,
         )
         key = (prov, entry.domain, op)
         with _lock:

@@ -93,3 +93,26 @@ def test_overlapping_registrations_are_refused():
         @registry.kernel("Twice", domain="test.twice", since=5)
         def second(x):
             return x
+
+
+def test_prepared_kernels_build_once_per_session():
+    import numpy as np
+    from onnx import TensorProto, helper
+
+    builds = []
+
+    @registry.kernel("Lookup", domain="test.prepare", prepare=True)
+    def lookup(*, keys=None, values=None):
+        builds.append(1)
+        table = dict(zip(keys, values))  # the per-attribute work, done once
+        return lambda x: np.vectorize(table.get, otypes=[np.int64])(x)
+
+    node = helper.make_node("Lookup", ["X"], ["Y"], domain="test.prepare", keys=[1, 2, 3], values=[10, 20, 30])
+    graph = helper.make_graph([node], "g", [helper.make_tensor_value_info("X", TensorProto.INT64, [3])],
+                              [helper.make_tensor_value_info("Y", TensorProto.INT64, [3])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17), helper.make_opsetid("test.prepare", 1)])
+    sess = refrt.InferenceSession(model.SerializeToString())
+    for _ in range(3):
+        (y,) = sess.run(None, {"X": np.array([3, 1, 2], np.int64)})
+    np.testing.assert_array_equal(y, [30, 10, 20])
+    assert len(builds) == 1
