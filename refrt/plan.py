@@ -120,6 +120,13 @@ class CompiledGraph:
         return self.slots[name]
 
     def _compile(self, node: Node) -> CompiledNode:
+        if (node.domain, node.op_type) == ("ai.onnx.preview.training", "Gradient"):
+            from refrt.gradient import gradient_graph
+
+            body = CompiledGraph(gradient_graph(self.graph, node), self.providers)
+            call = _FunctionCall(body, [vi.name for vi in body.graph.outputs])
+            inputs = tuple(self._slot(n) if n else ABSENT for n in node.inputs)
+            return CompiledNode(call, inputs, self._output_slots(node), node, "gradient graph", None)
         try:
             return self._compile_kernel(node)
         except NotImplemented:
