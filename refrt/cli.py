@@ -191,6 +191,28 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0 if agree else 1
 
 
+def _conformance_options():
+    """conformance/ sits beside refrt/ in the source tree and is not installed with the package."""
+    import importlib
+
+    try:
+        return importlib.import_module("conformance.options")
+    except ImportError:
+        root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        if not os.path.isfile(os.path.join(root, "conformance", "options.py")):
+            return None
+        sys.path.insert(0, root)
+        return importlib.import_module("conformance.options")
+
+
+def cmd_conformance(args: argparse.Namespace) -> int:
+    if _conformance_options() is None:
+        raise SystemExit("refrt conformance runs from refrt's source tree (its conformance/ folder is not installed)")
+    from conformance.runner import run_from_args
+
+    return run_from_args(args)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="refrt", description="A readable, trustworthy ONNX runtime.")
     parser.add_argument("--version", action="version", version=f"refrt {refrt.__version__}")
@@ -216,6 +238,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--batch", type=int, default=1)
     p.add_argument("--repeat", type=int, default=20)
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("conformance", help="run the ONNX backend suite (every group) through refrt and onnxruntime")
+    options = _conformance_options()
+    if options is not None:
+        options.add_arguments(p, default_kind="all")
+    p.set_defaults(func=cmd_conformance)
 
     args = parser.parse_args(argv)
     try:
