@@ -66,23 +66,33 @@ def cache_root() -> str:
 
 def node_data_dir(log=None) -> str:
     """The folder of generated node cases for this onnx version; generated on first use."""
+    return _generated_dir("node", log)
+
+
+def simple_generated_dir(log=None) -> str:
+    """The folder of the simple model cases that onnx generates in Python but does not ship data for."""
+    return _generated_dir("simple", log)
+
+
+def _generated_dir(kind: str, log=None) -> str:
     root = os.path.join(cache_root(), f"onnx-{onnx.__version__}")
-    target = os.path.join(root, "node")
+    target = os.path.join(root, kind)
     if os.path.exists(os.path.join(target, ".complete")):
         return target
     os.makedirs(root, exist_ok=True)
     if log:
-        log(f"generating the node cases of onnx {onnx.__version__} into {target} (once; ~30 s)")
-    tmp = tempfile.mkdtemp(prefix=".node-", dir=root)
+        log(f"generating the {kind} cases of onnx {onnx.__version__} into {target} (once)")
+    tmp = tempfile.mkdtemp(prefix=f".{kind}-", dir=root)
     try:
-        count = _write_node_cases(tmp)
-        with open(os.path.join(tmp, "node", ".complete"), "w") as f:
+        count = _write_cases(tmp, kind)
+        os.makedirs(os.path.join(tmp, kind), exist_ok=True)
+        with open(os.path.join(tmp, kind, ".complete"), "w") as f:
             f.write(f"{count} cases, onnx {onnx.__version__}, numpy {np.__version__}\n")
         try:
             # Another process may have finished first; both wrote the same data.
             if os.path.exists(target):
                 shutil.rmtree(target)
-            os.rename(os.path.join(tmp, "node"), target)
+            os.rename(os.path.join(tmp, kind), target)
         except OSError:
             if not os.path.exists(os.path.join(target, ".complete")):
                 raise
@@ -91,18 +101,23 @@ def node_data_dir(log=None) -> str:
     return target
 
 
-def _write_node_cases(output: str) -> int:
-    """onnx's own node generators, through onnx's own writer (cmd_tools.generate_data).
+def _write_cases(output: str, kind: str) -> int:
+    """onnx's own generators, through onnx's own writer (cmd_tools.generate_data).
 
-    The writer's entry point collects model cases; it is pointed at the node cases instead (in
-    onnx's source tree the same writer also writes these). Writes ``<output>/node/<case>/``.
+    The writer's entry point collects model cases; for ``node`` it is pointed at the node cases
+    instead (in onnx's source tree the same writer also writes these), for ``simple`` at the
+    simple model cases. Writes ``<output>/<kind>/<case>/``.
     """
     from onnx.backend.test import cmd_tools
+    from onnx.backend.test.case import model as model_cases
     from onnx.backend.test.case import node as node_cases
 
     with warnings.catch_warnings(), np.errstate(all="ignore"), contextlib.redirect_stdout(sys.stderr):
         warnings.simplefilter("ignore")
-        cases = list(node_cases.collect_testcases())
+        if kind == "node":
+            cases = list(node_cases.collect_testcases())
+        else:
+            cases = [c for c in model_cases.collect_testcases() if c.kind == kind]
         original = cmd_tools.model_test
         cmd_tools.model_test = types.SimpleNamespace(collect_testcases=lambda: cases)
         try:
@@ -133,6 +148,15 @@ def list_cases(group: str, log=None) -> list[CaseRef]:
         refs.append(
             CaseRef(group, case.name, os.path.join(case.model_dir, "model.onnx"), case.model_dir, case.rtol, case.atol)
         )
+    if group == "simple":
+        # onnx generates a few simple cases in Python whose data its wheel does not ship.
+        shipped = {r.name for r in refs}
+        root = simple_generated_dir(log)
+        refs += [
+            CaseRef("simple", name, os.path.join(root, name, "model.onnx"), os.path.join(root, name))
+            for name in sorted(os.listdir(root))
+            if os.path.isdir(os.path.join(root, name)) and name not in shipped
+        ]
     return sorted(refs, key=lambda r: r.name)
 
 
