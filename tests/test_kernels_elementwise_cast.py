@@ -122,6 +122,9 @@ def test_cast_strings_to_integers(to):
     check_node("Cast", {"X": np.array(["9223372036854775807", "-9223372036854775808"], dtype=object)},
                {"to": T.INT64}, opset=19)
     check_node("Cast", {"X": np.array(["18446744073709551615"], dtype=object)}, {"to": T.UINT64}, opset=19)
+    # Empty and 0-d tensors (an empty one once failed: np.char.partition reduces over its lengths).
+    check_node("Cast", {"X": np.zeros((0, 2), dtype=object)}, {"to": to}, opset=19)
+    check_node("Cast", {"X": np.array(" 12", dtype=object)}, {"to": to}, opset=19)
 
 
 def test_cast_string_to_string_and_bad_strings():
@@ -186,6 +189,32 @@ def test_cast_float8e8m0(round_mode, saturate):
                   6e-39], np.float32)
     round_trip(x, T.FLOAT8E8M0, T.FLOAT, opset=24, saturate=saturate, round_mode=round_mode)
     round_trip(x.astype(np.float64), T.FLOAT8E8M0, T.FLOAT, opset=25, saturate=saturate, round_mode=round_mode)
+
+
+@pytest.mark.parametrize("round_mode", ["up", "nearest"])
+@pytest.mark.parametrize("saturate", [1, 0])
+def test_cast_float8e8m0_0d(round_mode, saturate):
+    # A 0-d input once failed (its codes were a NumPy scalar, updated in place).
+    for v in (27.11, 0.0, np.inf, 3e38):
+        round_trip(np.array(v, np.float32), T.FLOAT8E8M0, T.FLOAT, opset=24, saturate=saturate, round_mode=round_mode)
+
+
+def test_cast_0d_to_narrow_types():
+    for mid in FLOAT8 + [T.INT4, T.UINT4, T.BFLOAT16]:
+        round_trip(np.array(3.7, np.float32), mid, T.FLOAT, opset=25)
+    check_node("Cast", {"X": np.array("2.5", dtype=object)}, {"to": T.FLOAT16}, opset=19)
+
+
+@pytest.mark.parametrize("saturate", [1, 0])
+@pytest.mark.parametrize("to", FLOAT8, ids=lambda t: T.DataType.Name(t))
+def test_cast_float8e8m0_to_float8(to, saturate):
+    # ml_dtypes has no direct float8e8m0 -> float8 conversion (with saturate=0 it once raised): refrt
+    # goes through float32. 2**20 and above overflow every float8 but e5m2 below 2**16.
+    x = np.array([2.0**-30, 2.0**-10, 0.5, 1, 128, 1024, 2.0**15, 2.0**20, 2.0**100, np.nan], np.float32)
+    nodes = [helper.make_node("Cast", ["X"], ["E"], to=T.FLOAT8E8M0),
+             helper.make_node("Cast", ["E"], ["M"], to=to, saturate=saturate),
+             helper.make_node("Cast", ["M"], ["Y"], to=T.FLOAT)]
+    check_model(make_model(nodes, {"X": x}, ["Y"], opset=25), {"X": x})
 
 
 @pytest.mark.parametrize("mid", [T.INT4, T.UINT4, T.INT2, T.UINT2], ids=lambda t: T.DataType.Name(t))

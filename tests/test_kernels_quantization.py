@@ -65,6 +65,15 @@ def test_quantize_per_tensor(opset, zp_dtype):
     check_node("QuantizeLinear", inputs, opset=opset)
 
 
+@pytest.mark.parametrize("opset", [10, 13, 19, 21, 25])
+@pytest.mark.parametrize("zp_dtype", [np.uint8, np.int8, None])
+def test_quantize_0d(opset, zp_dtype):
+    # A 0-d input once failed (the rounded value was a NumPy scalar, clipped in place with out=).
+    for v in (7.2, -300.0, np.nan):
+        z = None if zp_dtype is None else np.array(3, zp_dtype)
+        check_node("QuantizeLinear", {"x": np.array(v, f32), "s": np.array(0.5, f32), "z": z}, opset=opset)
+
+
 @pytest.mark.parametrize("opset", [21, 25])
 @pytest.mark.parametrize("zp_dtype", [np.uint16, np.int16])
 def test_quantize_16_bit(opset, zp_dtype):
@@ -355,8 +364,10 @@ def test_quantize_dequantize_round_trip_blocked_int4(opset):
         (np.random.default_rng(3).standard_normal((4, 5, 6)) * 7).astype(f32),
         np.array([np.nan, 1, 2, -0.5], f32),  # NaN takes no part in the range
         np.zeros(0, f32),
+        np.array(0.7, f32),  # 0-d: once failed (a NumPy scalar handed to a ufunc's out=)
+        np.array(-3.5, f32),
     ],
-    ids=["mixed", "negative", "positive", "zeros", "random", "nan", "empty"],
+    ids=["mixed", "negative", "positive", "zeros", "random", "nan", "empty", "0-d", "0-d negative"],
 )
 def test_dynamic_quantize_linear(x):
     check_node("DynamicQuantizeLinear", {"x": x}, opset=11, n_outputs=3)

@@ -279,6 +279,23 @@ def test_softmax_axis_out_of_range_fails():
     refrt_fails("Softmax", {"X": rand(2, 3)}, {"axis": -3}, opset=11)
 
 
+@pytest.mark.parametrize("op", SOFTMAX_OPS)
+def test_softmax_ops_refuse_a_0d_input(op):
+    # The spec wants rank >= 1. Shape inference refuses a declared scalar at load; an input of
+    # unknown rank reaches the kernel, which refuses it as onnxruntime does (Softmax and LogSoftmax
+    # once ran a ufunc's out= on a NumPy scalar instead, or returned 0).
+    node = helper.make_node(op, ["X"], ["Y"])
+    graph = helper.make_graph([node], "t", [helper.make_tensor_value_info("X", TensorProto.FLOAT, None)],
+                              [helper.make_tensor_value_info("Y", TensorProto.FLOAT, None)])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], ir_version=8)
+    feeds = {"X": np.array(0.5, np.float32)}
+    with pytest.raises(Exception, match="out of range|not in valid range"):
+        run_ort(model, feeds)
+    with pytest.raises(Exception, match="rank 0") as info:
+        run_refrt(model, feeds)
+    assert type(info.value).__name__ == "Fail"
+
+
 # ----------------------------------------------------------------------------------------------
 # CumSum
 

@@ -49,16 +49,18 @@ def cast_to(x: np.ndarray, to: int | None, *, saturate: int = 1, round_mode: str
             # Out-of-range values and infinities become the largest finite value of their sign.
             xf = x if x.dtype == np.float64 else x.astype(np.float32)
             limit = float(ml_dtypes.finfo(dtype).max)
-            return np.clip(xf, -limit, limit).astype(dtype)
+            # asarray: a ufunc hands a 0-d input back as a NumPy scalar, and kernels return arrays.
+            return np.asarray(np.clip(xf, -limit, limit)).astype(dtype)
         if to == TensorProto.FLOAT8E8M0:
             return _to_float8e8m0(x, saturate, round_mode, op)
         if dtype in _SMALL_INTS and not _is_integral(x.dtype):
             # onnxruntime rounds floats to the nearest integer (halves away from zero), then wraps.
             xf = x.astype(np.float64)
-            r = np.trunc(xf + np.copysign(0.5, xf))
+            r = np.asarray(np.trunc(xf + np.copysign(0.5, xf)))
             return r.astype(np.int64).astype(dtype)
-        if x.dtype.kind == "V" and dtype.kind == "V":
-            # No direct conversion between two ml_dtypes types: go through float32 (exact here).
+        if x.dtype.isbuiltin == 2 and dtype.isbuiltin == 2:
+            # Most pairs of ml_dtypes types (bfloat16, float8, float4/6, int4/2) have no direct
+            # conversion: go through float32, which holds every value of each exactly.
             x = x.astype(np.float32)
         return x.astype(dtype)
 
@@ -71,7 +73,8 @@ def _to_float8e8m0(x: np.ndarray, saturate: int, round_mode: str, op: str) -> np
     """
     if round_mode not in ("up", "down", "nearest"):
         raise ValueError(f"{op}: round_mode must be 'up', 'down' or 'nearest', got {round_mode!r}")
-    bits = np.asarray(x, dtype=np.float32).view(np.uint32) & np.uint32(0x7FFFFFFF)
+    # Flat, so that a 0-d input gives arrays (not NumPy scalars) to update in place below.
+    bits = np.asarray(x, dtype=np.float32).reshape(-1).view(np.uint32) & np.uint32(0x7FFFFFFF)
     code = (bits >> 23).astype(np.int32)
     mantissa = bits & np.uint32(0x7FFFFF)
     # Subnormal floats are m * 2**-149; 2**-127 is the subnormal with m = 0x400000.
@@ -88,7 +91,7 @@ def _to_float8e8m0(x: np.ndarray, saturate: int, round_mode: str, op: str) -> np
     code[too_small] = 0 if saturate else 255
     code[too_large] = 254 if saturate else 255
     code[nan] = 255
-    return code.astype(np.uint8).view(ml_dtypes.float8_e8m0fnu)
+    return code.astype(np.uint8).view(ml_dtypes.float8_e8m0fnu).reshape(x.shape)
 
 
 def _to_string(x: np.ndarray) -> np.ndarray:
@@ -107,11 +110,13 @@ def _to_string(x: np.ndarray) -> np.ndarray:
 
 def _parse(x: np.ndarray, dtype: np.dtype, op: str) -> np.ndarray:
     """Strings as float64 numbers (for float targets) or int64/uint64 (integer and bool targets)."""
-    s = np.char.strip(np.asarray(x, dtype=str))
+    s = np.asarray(np.char.strip(np.asarray(x, dtype=str)))  # a 0-d input comes back as a scalar
     try:
         if not _is_integral(dtype):
             # Plain and scientific notation; INF, +INF, -INF, NaN in any letter case.
             return s.astype(np.float64)
+        if s.size == 0:  # np.char.partition fails on an empty array
+            return s.astype(np.int64)
         # Like strtoll, read the integer part of "100.5" or "1e3" (the spec: "may yield 100").
         for sep in ".eE":
             s = np.char.partition(s, sep)[..., 0]

@@ -46,6 +46,15 @@ def widen(x: np.ndarray) -> np.ndarray:
     return x.astype(np.float32) if x.dtype in NARROW_FLOATS else x
 
 
+def scratch(y) -> np.ndarray:
+    """``y``, a ufunc's fresh result, as an array that later steps may overwrite (``out=``, ``+=``).
+
+    A ufunc whose inputs are all 0-d returns a NumPy scalar, not a 0-d array, and ``out=`` takes
+    only arrays: wrap the first step of an in-place chain in this (no copy for an array).
+    """
+    return y if y.__class__ is np.ndarray else np.asarray(y)
+
+
 def narrow(y: np.ndarray, dtype: np.dtype) -> np.ndarray:
     """``y`` cast back to the node's type ``dtype`` (no copy when it already is)."""
     return y.astype(dtype, copy=False)
@@ -55,7 +64,7 @@ def leaky(x: np.ndarray, slope) -> np.ndarray:
     """max(x, 0) + slope * min(x, 0), i.e. x above 0 and slope * x below (LeakyRelu, PRelu), without
     np.where, a masked select several times slower than these plain passes. NaN stays NaN."""
     xw = widen(x)
-    y = np.minimum(xw, 0)
+    y = scratch(np.minimum(xw, 0))
     y *= slope
     y += np.maximum(xw, 0)
     return narrow(y, x.dtype)

@@ -16,6 +16,7 @@ from onnx import helper
 
 from ._cast import cast_to
 from ._conv_util import geometry, pad_spatial, windows
+from ._elementwise_util import scratch
 from ._tensor_util import normalize_axis
 
 FLOAT8 = frozenset(
@@ -102,7 +103,7 @@ def quantize(q: np.ndarray, dtype: np.dtype, zero_point, *, saturate: int = 1) -
         lo, hi = INTEGER_RANGES[dtype]
         # float32 is exact here: a zero point only moves integers below 2**24, and any value
         # beyond that saturates anyway.
-        r = np.rint(q if q.dtype in (np.float32, np.float64) else q.astype(np.float32))
+        r = scratch(np.rint(q if q.dtype in (np.float32, np.float64) else q.astype(np.float32)))
         if zero_point is not None:
             r += zero_point.astype(r.dtype)
         np.fmax(r, lo, out=r)  # fmax picks lo over NaN

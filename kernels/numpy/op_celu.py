@@ -6,13 +6,13 @@ import numpy as np
 
 from refrt.registry import kernel
 
-from ._elementwise_util import narrow, widen
+from ._elementwise_util import narrow, scratch, widen
 
 
 @kernel("Celu", since=12)
 def celu(x, *, alpha=1.0):
     xw = widen(x)
-    y = np.minimum(xw, 0)  # exp of min(x, 0) rather than of x: same result, cannot overflow
+    y = scratch(np.minimum(xw, 0))  # exp of min(x, 0) rather than of x: same result, cannot overflow
     y /= alpha
     np.expm1(y, out=y)
     y *= alpha

@@ -8,7 +8,7 @@ import numpy as np
 
 from refrt.registry import kernel
 
-from ._elementwise_util import erf, narrow, widen
+from ._elementwise_util import erf, narrow, scratch, widen
 
 
 @kernel("Gelu", since=20)
@@ -20,7 +20,7 @@ def gelu(x, *, approximate="none"):
         y = erf(np.multiply(xw, 1 / math.sqrt(2)))
     elif approximate == "tanh":
         # 0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * x**3)))
-        y = np.square(xw)
+        y = scratch(np.square(xw))
         y *= 0.044715
         y += 1
         y *= xw

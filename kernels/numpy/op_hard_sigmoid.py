@@ -6,12 +6,12 @@ import numpy as np
 
 from refrt.registry import kernel
 
-from ._elementwise_util import narrow, widen
+from ._elementwise_util import narrow, scratch, widen
 
 
 @kernel("HardSigmoid", since=6)
 def hard_sigmoid(x, *, alpha=0.2, beta=0.5):
-    y = np.multiply(widen(x), alpha)
+    y = scratch(np.multiply(widen(x), alpha))
     y += beta
     np.clip(y, 0, 1, out=y)
     return np.asarray(narrow(y, x.dtype))

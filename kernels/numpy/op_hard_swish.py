@@ -6,14 +6,14 @@ import numpy as np
 
 from refrt.registry import kernel
 
-from ._elementwise_util import narrow, widen
+from ._elementwise_util import narrow, scratch, widen
 
 
 @kernel("HardSwish", since=14)
 @np.errstate(invalid="ignore")  # infinities give NaN where IEEE says so, as in onnxruntime
 def hard_swish(x):
     xw = widen(x)
-    y = np.multiply(xw, 1 / 6)
+    y = scratch(np.multiply(xw, 1 / 6))
     y += 0.5
     np.clip(y, 0, 1, out=y)
     y *= xw

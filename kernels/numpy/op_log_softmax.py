@@ -7,12 +7,13 @@ import numpy as np
 from refrt.registry import kernel
 
 from ._elementwise_util import narrow, widen
-from ._reduce_util import as_2d
+from ._reduce_util import as_2d, normalize_axis
 
 
 @kernel("LogSoftmax", since=13)
 @np.errstate(divide="ignore", invalid="ignore")  # rows of -inf or +inf give NaN, as in onnxruntime
 def log_softmax(x, *, axis=-1):
+    axis = normalize_axis(axis, x.ndim, "LogSoftmax")  # also refuses a 0-d input, as the spec does
     xw = widen(x)
     y = np.subtract(xw, xw.max(axis=axis, keepdims=True, initial=-np.inf))
     y -= np.log(np.exp(y).sum(axis=axis, keepdims=True))

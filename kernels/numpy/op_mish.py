@@ -6,14 +6,14 @@ import numpy as np
 
 from refrt.registry import kernel
 
-from ._elementwise_util import narrow, widen
+from ._elementwise_util import narrow, scratch, widen
 
 
 @kernel("Mish", since=18)
 @np.errstate(invalid="ignore")  # infinities give NaN where IEEE says so, as in onnxruntime
 def mish(x):
     xw = widen(x)
-    y = np.logaddexp(xw, 0)
+    y = scratch(np.logaddexp(xw, 0))
     np.tanh(y, out=y)
     y *= xw
     return np.asarray(narrow(y, x.dtype))

@@ -6,7 +6,7 @@ import numpy as np
 
 from refrt.registry import kernel
 
-from ._elementwise_util import is_float, legacy_broadcast, narrow, widen
+from ._elementwise_util import is_float, legacy_broadcast, narrow, scratch, widen
 
 
 @kernel("Pow", since=7)
@@ -16,7 +16,7 @@ def pow_(x, y):
         xw = widen(x)
         return np.asarray(narrow(np.power(xw, y.astype(xw.dtype, copy=False)), x.dtype))
     # Integer bases: onnxruntime computes std::pow in double and truncates back to the base type.
-    p = np.power(x.astype(np.float64), y.astype(np.float64))
+    p = scratch(np.power(x.astype(np.float64), y.astype(np.float64)))
     return np.asarray(np.trunc(p, out=p).astype(x.dtype))
 
 

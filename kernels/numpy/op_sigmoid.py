@@ -6,13 +6,13 @@ import numpy as np
 
 from refrt.registry import kernel
 
-from ._elementwise_util import narrow, widen
+from ._elementwise_util import narrow, scratch, widen
 
 
 @kernel("Sigmoid", since=6)
 @np.errstate(over="ignore")  # exp(-x) overflows to inf for very negative x, giving the right 0
 def sigmoid(x):
-    y = np.negative(widen(x))
+    y = scratch(np.negative(widen(x)))
     np.exp(y, out=y)
     y += 1
     np.reciprocal(y, out=y)

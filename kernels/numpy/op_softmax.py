@@ -7,12 +7,13 @@ import numpy as np
 from refrt.registry import kernel
 
 from ._elementwise_util import narrow, widen
-from ._reduce_util import as_2d
+from ._reduce_util import as_2d, normalize_axis
 
 
 @kernel("Softmax", since=13)
 @np.errstate(invalid="ignore")  # rows of -inf or +inf give NaN, as in onnxruntime
 def softmax(x, *, axis=-1):
+    axis = normalize_axis(axis, x.ndim, "Softmax")  # also refuses a 0-d input, as the spec does
     xw = widen(x)
     y = np.subtract(xw, xw.max(axis=axis, keepdims=True, initial=-np.inf))
     np.exp(y, out=y)

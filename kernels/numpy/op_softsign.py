@@ -6,13 +6,13 @@ import numpy as np
 
 from refrt.registry import kernel
 
-from ._elementwise_util import narrow, widen
+from ._elementwise_util import narrow, scratch, widen
 
 
 @kernel("Softsign", since=1)
 @np.errstate(invalid="ignore")  # infinities give NaN where IEEE says so, as in onnxruntime
 def softsign(x):
     xw = widen(x)
-    d = np.absolute(xw)
+    d = scratch(np.absolute(xw))
     d += 1
     return np.asarray(narrow(np.divide(xw, d, out=d), x.dtype))

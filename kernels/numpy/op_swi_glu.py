@@ -7,7 +7,7 @@ import numpy as np
 
 from refrt.registry import kernel
 
-from ._elementwise_util import narrow, widen
+from ._elementwise_util import narrow, scratch, widen
 
 
 @kernel("SwiGLU", since=28)
@@ -16,7 +16,7 @@ def swi_glu(a, b, *, alpha=1.0):
     if a.shape != b.shape:
         raise ValueError(f"SwiGLU: A {a.shape} and B {b.shape} must have the same shape")
     aw = widen(a)
-    y = np.multiply(aw, -alpha, dtype=aw.dtype)
+    y = scratch(np.multiply(aw, -alpha, dtype=aw.dtype))
     np.exp(y, out=y)
     y += 1
     np.divide(aw, y, out=y)

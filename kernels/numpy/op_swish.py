@@ -6,14 +6,14 @@ import numpy as np
 
 from refrt.registry import kernel
 
-from ._elementwise_util import narrow, widen
+from ._elementwise_util import narrow, scratch, widen
 
 
 @kernel("Swish", since=24)
 @np.errstate(over="ignore")  # exp(-alpha * x) overflows to inf for very negative x, giving the right 0
 def swish(x, *, alpha=1.0):
     xw = widen(x)
-    y = np.multiply(xw, -alpha, dtype=xw.dtype)
+    y = scratch(np.multiply(xw, -alpha, dtype=xw.dtype))
     np.exp(y, out=y)
     y += 1
     np.divide(xw, y, out=y)
