@@ -33,7 +33,14 @@ def passes_for(level: int) -> tuple[Pass, ...]:
     return ALL
 
 
-def optimize(graph: Graph, level: int, providers: Sequence[Provider]) -> Graph:
+def optimize(graph: Graph, level: int, providers: Sequence[Provider], disabled: frozenset[str] = frozenset()) -> Graph:
+    """Run the level's passes in order; ``disabled`` names passes to skip (by function name), as
+    onnxruntime's "session.disable_optimizers" session config entry does."""
     for run_pass in passes_for(int(level)):
-        graph = run_pass(graph, providers)
+        if run_pass.__name__ not in disabled:
+            graph = run_pass(graph, providers)
     return graph
+
+
+def all_pass_names() -> list[str]:
+    return list(dict.fromkeys(p.__name__ for p in (*BASIC, *EXTENDED, *ALL)))

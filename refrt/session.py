@@ -244,7 +244,9 @@ class InferenceSession:
         self._output_names = [o.name for o in self._outputs]
         self.set_providers(providers, provider_options)
         if self._sess_options.optimized_model_filepath:
-            onnx.save(model, self._sess_options.optimized_model_filepath)
+            from refrt.passes._rewrite import to_model
+
+            onnx.save(to_model(self._compiled.graph, model), self._sess_options.optimized_model_filepath)
         if self._sess_options.enable_profiling:
             self._record("Session", "model_loading_uri", start_ns, loaded_ns)
             self._record("Session", "session_initialization", loaded_ns, time.perf_counter_ns())
@@ -253,7 +255,14 @@ class InferenceSession:
     def set_providers(self, providers: Sequence | None = None, provider_options: Sequence[dict] | None = None) -> None:
         chosen = _choose_providers(providers, provider_options)
         order = [p for p, _ in chosen]
-        graph = levels.optimize(self._graph, self._sess_options.graph_optimization_level, order)
+        config = self._sess_options._config
+        disabled = frozenset(n.strip() for n in config.get("session.disable_optimizers", "").split(",") if n.strip())
+        unknown = disabled - set(levels.all_pass_names())
+        if unknown:
+            raise InvalidArgument(
+                f"session.disable_optimizers names unknown passes {sorted(unknown)}; passes: {levels.all_pass_names()}"
+            )
+        graph = levels.optimize(self._graph, self._sess_options.graph_optimization_level, order, disabled)
         compiled = CompiledGraph(graph, order)
         specs = {}
         for vi in self._graph.inputs:

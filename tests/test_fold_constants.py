@@ -81,3 +81,27 @@ def test_overridable_initializers_are_not_folded():
     sess = refrt.InferenceSession(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]).SerializeToString())
     np.testing.assert_array_equal(sess.run(None, {})[0], [-1, -2, -3])
     np.testing.assert_array_equal(sess.run(None, {"W": np.ones(3, np.float32)})[0], [-1, -1, -1])
+
+
+def test_a_pass_can_be_switched_off_by_name():
+    so = refrt.SessionOptions()
+    so.add_session_config_entry("session.disable_optimizers", "fold_constants")
+    sess = refrt.InferenceSession(model_with_constant_subgraph().SerializeToString(), so)
+    assert len(sess._compiled.nodes) == 6
+    so.add_session_config_entry("session.disable_optimizers", "no_such_pass")
+    with pytest.raises(refrt.InvalidArgument, match="unknown passes \\['no_such_pass'\\]"):
+        refrt.InferenceSession(model_with_constant_subgraph().SerializeToString(), so)
+
+
+def test_optimized_model_file_holds_the_folded_graph(tmp_path):
+    import onnxruntime as ort
+
+    so = refrt.SessionOptions()
+    so.optimized_model_filepath = str(tmp_path / "folded.onnx")
+    refrt.InferenceSession(model_with_constant_subgraph().SerializeToString(), so)
+    saved = onnx.load(so.optimized_model_filepath)
+    onnx.checker.check_model(saved)
+    assert [n.op_type for n in saved.graph.node] == ["Mul", "RandomUniform"]
+    x = np.array([1, -1, 0.5], np.float32)
+    (y, _) = ort.InferenceSession(so.optimized_model_filepath, providers=["CPUExecutionProvider"]).run(None, {"X": x})
+    np.testing.assert_array_equal(y, x * np.array([2, 3, 4], np.float32))
