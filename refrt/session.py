@@ -121,9 +121,8 @@ def _node_arg(vi: onnx.ValueInfoProto) -> NodeArg:
 class _InputSpec:
     """What one graph input accepts; checks and converts a fed value as onnxruntime does."""
 
-    def __init__(self, vi: onnx.ValueInfoProto, slot: int, overridable: bool):
+    def __init__(self, vi: onnx.ValueInfoProto, overridable: bool):
         self.name = vi.name
-        self.slot = slot
         self.overridable = overridable
         tp = vi.type
         kind = tp.WhichOneof("value")
@@ -266,7 +265,7 @@ class InferenceSession:
         compiled = CompiledGraph(graph, order)
         specs = {}
         for vi in self._graph.inputs:
-            spec = _InputSpec(vi, compiled.slots[vi.name], overridable=vi.name in self._graph.initializers)
+            spec = _InputSpec(vi, overridable=vi.name in self._graph.initializers)
             specs[vi.name] = spec
         self._providers = chosen
         self._input_specs = specs
@@ -322,18 +321,25 @@ class InferenceSession:
         missing = [n for n in self._required if n not in input_feed]
         if missing:
             raise ValueError(f"Required inputs ({missing}) are missing from input feed ({fed}).")
-        compiled = self._compiled
         specs = self._input_specs
-        env = list(compiled.template)
+        values = {}
         for name, value in input_feed.items():
             spec = specs.get(name)
             if spec is None:
                 raise InvalidArgument(f"Invalid input name: {name}")
-            env[spec.slot] = spec.convert(value)
+            values[name] = spec.convert(value)
+        compiled = self._compiled
         names = list(output_names) if output_names else self._output_names
+        if any(isinstance(n, str) and n not in compiled.slots for n in names):
+            # An intermediate the optimizer fused or removed: the graph as written still has it.
+            compiled = self._as_written(compiled)
         for name in names:
             if not isinstance(name, str) or name not in compiled.slots or not name or name[0] == "\0":
                 raise InvalidArgument(f"Invalid output name:{name}")
+        env = list(compiled.template)
+        slots = compiled.slots
+        for name, value in values.items():
+            env[slots[name]] = value
         plan = compiled.plan_for(names)
         if not self._sess_options.enable_profiling:
             results = run_plan(plan, env)
@@ -342,11 +348,21 @@ class InferenceSession:
             results = run_plan(plan, env, events)
             self._record_run(events, start_ns)
         # Outputs are the caller's own arrays, as in onnxruntime: never a view of a constant or a feed.
-        feeds = [env[s.slot] for s in specs.values() if isinstance(env[s.slot], np.ndarray)]
+        feeds = [v for v in values.values() if isinstance(v, np.ndarray)]
         return [
             r.copy() if isinstance(r, np.ndarray) and (not r.flags.writeable or any(np.may_share_memory(r, f) for f in feeds)) else r
             for r in results
         ]
+
+    def _as_written(self, compiled: CompiledGraph) -> CompiledGraph:
+        """The unoptimized plan (built on first need), for fetching values the optimizer removed."""
+        if compiled.graph is self._graph:
+            return compiled
+        with self._profile_lock:
+            written = getattr(self, "_written", None)
+            if written is None or written.providers != compiled.providers:
+                written = self._written = CompiledGraph(self._graph, compiled.providers)
+        return written
 
     # -- profiling -------------------------------------------------------------------------
     def _record(self, cat: str, name: str, start_ns: int, end_ns: int, args: dict | None = None) -> None:

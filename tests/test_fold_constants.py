@@ -85,6 +85,7 @@ def test_overridable_initializers_are_not_folded():
 
 def test_a_pass_can_be_switched_off_by_name():
     so = refrt.SessionOptions()
+    so.graph_optimization_level = refrt.GraphOptimizationLevel.ORT_ENABLE_BASIC
     so.add_session_config_entry("session.disable_optimizers", "fold_constants")
     sess = refrt.InferenceSession(model_with_constant_subgraph().SerializeToString(), so)
     assert len(sess._compiled.nodes) == 6

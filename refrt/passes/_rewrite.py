@@ -125,6 +125,11 @@ def to_model(graph: Graph, template: onnx.ModelProto) -> onnx.ModelProto:
     g = model.graph
     del g.node[:]
     del g.initializer[:]
+    # The IR's inputs: before IR 4 the file listed every initializer as an input too; written at
+    # IR 4 or later, initializers need not be listed (and dropped ones must not be).
+    del g.input[:]
+    g.input.extend(graph.inputs)
+    model.ir_version = max(model.ir_version, 4)
     for node in graph.nodes:
         proto = onnx.NodeProto(op_type=node.op_type, domain=node.domain, name=node.name,
                                input=node.inputs, output=node.outputs)
