@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 import onnx
@@ -15,19 +16,20 @@ _NODE_CONTEXT = re.compile(r"Bad node spec for node\. Name: (.*) OpType: (\S*)")
 _INFER_OP = re.compile(r"\(op_type:([^,)]*)(?:, node name: ([^)]*))?\)")
 _PROTOBUF_LIMIT = 2**31 - 1
 _DEPRECATED = "is deprecated in domain_version"
+_SMALL_CONSTANT = 4096  # elements: shapes, axes, scales and the like keep their values for inference
 
 
 def check_model(model: onnx.ModelProto, graph: Graph) -> onnx.ModelProto | None:
-    """Check the (topologically sorted) model; return it with inferred value types, or None if too large."""
-    if model.ByteSize() > _PROTOBUF_LIMIT:
-        return None  # onnx's Python checker cannot take models over 2 GB; nodes are still resolved by schema
+    """Check the (topologically sorted) model; return it with inferred value types (None: unknown)."""
+    skeleton = _skeleton(model)
+    if skeleton.ByteSize() > _PROTOBUF_LIMIT:
+        return None  # onnx's Python checker cannot take protos over 2 GB; nodes are still resolved by schema
     inferred, inference_error = None, None
     try:
-        inferred = onnx.shape_inference.infer_shapes(model, check_type=True, strict_mode=True)
+        inferred = onnx.shape_inference.infer_shapes(skeleton, check_type=True, strict_mode=True)
     except InferenceError as e:
         inference_error = e
-    candidate = onnx.ModelProto()
-    candidate.CopyFrom(inferred if inferred is not None else model)
+    candidate = inferred if inferred is not None else skeleton
     _relax_for_checker(candidate)
     try:
         onnx.checker.check_model(candidate)
@@ -42,6 +44,33 @@ def check_model(model: onnx.ModelProto, graph: Graph) -> onnx.ModelProto | None:
             return None
         raise Fail(_describe_inference_error(str(inference_error))) from None
     return inferred
+
+
+def _skeleton(model: onnx.ModelProto) -> onnx.ModelProto:
+    """The model as the checker and shape inference need it, without the bulk of its weights.
+
+    Serialising hundreds of MB of weights twice (checker, inference) cost seconds at session creation.
+    Inference reads the values of small constants (shapes, axes); a large initializer only needs its
+    type and shape, which a graph input of that type and shape gives. Large weights are checked when
+    the plan converts them (refrt.plan), with the same error class.
+    """
+    skeleton = onnx.ModelProto()
+    skeleton.ir_version = model.ir_version
+    skeleton.opset_import.extend(model.opset_import)
+    skeleton.functions.extend(model.functions)
+    g, src = skeleton.graph, model.graph
+    g.name, g.doc_string = src.name, src.doc_string
+    g.node.extend(src.node)
+    g.input.extend(src.input)
+    g.output.extend(src.output)
+    g.value_info.extend(src.value_info)
+    listed = {vi.name for vi in src.input}
+    for t in src.initializer:
+        if math.prod(t.dims) <= _SMALL_CONSTANT:
+            g.initializer.append(t)
+        elif t.name not in listed:
+            g.input.append(onnx.helper.make_tensor_value_info(t.name, t.data_type, list(t.dims)))
+    return skeleton
 
 
 def _relax_for_checker(model: onnx.ModelProto) -> None:

@@ -106,11 +106,16 @@ class CompiledGraph:
         self.nodes = tuple(self._compile(node) for node in graph.nodes)
         template = [None] * len(self.slots)
         for name, tensor in graph.initializers.items():
-            array = tensor if isinstance(tensor, np.ndarray) else tensor_to_array(tensor)
+            array = tensor if isinstance(tensor, np.ndarray) else _initializer_array(name, tensor)
             array.flags.writeable = False  # constants are shared across runs and threads
             template[self.slots[name]] = array
         self.template = template
         self.producer = {o: i for i, cn in enumerate(self.nodes) for o in cn.node.outputs if o}
+        # Values a node may overwrite in place (refrt/passes/mark_inplace.py): not fetchable here.
+        self.overwritten = frozenset(
+            cn.node.inputs[0] for cn in self.nodes
+            if "inplace" in cn.node.attributes and cn.node.attributes["inplace"].i and cn.node.inputs
+        )
         self._plans: dict[tuple[str, ...], Plan] = {}
         self._lock = threading.Lock()
 
@@ -223,6 +228,13 @@ class CompiledGraph:
             for pos, cn in ((pos, self.nodes[i]) for pos, i in enumerate(order))
         )
         return Plan(steps, tuple(self.slots[o] for o in outputs))
+
+
+def _initializer_array(name: str, tensor: onnx.TensorProto) -> np.ndarray:
+    try:
+        return tensor_to_array(tensor)
+    except Exception as e:  # noqa: BLE001 - a malformed tensor is the model's fault, named as such
+        raise InvalidGraph(f"This is an invalid model. Initializer '{name}' cannot be read: {e}") from None
 
 
 class _FunctionCall:

@@ -330,8 +330,9 @@ class InferenceSession:
             values[name] = spec.convert(value)
         compiled = self._compiled
         names = list(output_names) if output_names else self._output_names
-        if any(isinstance(n, str) and n not in compiled.slots for n in names):
-            # An intermediate the optimizer fused or removed: the graph as written still has it.
+        if any(isinstance(n, str) and (n not in compiled.slots or n in compiled.overwritten) for n in names):
+            # An intermediate the optimizer fused, removed or lets a node overwrite in place: the
+            # graph as written still has it.
             compiled = self._as_written(compiled)
         for name in names:
             if not isinstance(name, str) or name not in compiled.slots or not name or name[0] == "\0":

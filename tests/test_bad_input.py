@@ -342,3 +342,14 @@ def test_non_contiguous_array_is_accepted(session):
     wide = np.ones((4, 6), np.float32)[:, ::2]
     (y,) = session.run(["Y"], {"X": wide, "I": I})
     np.testing.assert_array_equal(y, wide + np.arange(3, dtype=np.float32))
+
+
+def test_large_initializer_with_wrong_data_size():
+    w = numpy_helper.from_array(np.zeros(10_000, np.float32), "W")
+    w.raw_data = w.raw_data[:1000]  # truncated weights
+    graph = helper.make_graph([helper.make_node("Add", ["X", "W"], ["Y"])], "g",
+                              [helper.make_tensor_value_info("X", TensorProto.FLOAT, [10_000])],
+                              [helper.make_tensor_value_info("Y", TensorProto.FLOAT, [10_000])], [w])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    with pytest.raises(InvalidGraph, match="Initializer 'W' cannot be read"):
+        refrt.InferenceSession(model.SerializeToString())

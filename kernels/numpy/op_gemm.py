@@ -19,15 +19,26 @@ def _gemm(a, b, c, alpha, beta, trans_a, trans_b):
     m, n = a.shape[0], b.shape[1]
     work = compute_dtype(a.dtype)
     y = np.matmul(a.astype(work, copy=False), b.astype(work, copy=False))
+    if work.kind == "f":
+        # y is this call's own array: scale and add in place (no temporaries; an in-place add
+        # accepts exactly the C that broadcasts unidirectionally to (M, N)).
+        if alpha != 1.0:
+            y *= work.type(alpha)
+        if c is not None and beta != 0.0:
+            c = c.astype(work, copy=False)
+            try:
+                y += c if beta == 1.0 else c * work.type(beta)
+            except ValueError:
+                raise ValueError(f"Gemm: C of shape {c.shape} does not broadcast to ({m}, {n})") from None
+        return y.astype(a.dtype, copy=False)
     if alpha != 1.0:
-        y = y * work.type(alpha) if work.kind == "f" else y * alpha
+        y = y * alpha
     if c is not None and beta != 0.0:
         try:
             c = np.broadcast_to(c, (m, n))  # unidirectional: C must broadcast to (M, N)
         except ValueError:
             raise ValueError(f"Gemm: C of shape {c.shape} does not broadcast to ({m}, {n})") from None
-        c = c.astype(work, copy=False)
-        y = y + (c if beta == 1.0 else c * (work.type(beta) if work.kind == "f" else beta))
+        y = y + (c if beta == 1.0 else c * beta)
     return np.asarray(y).astype(a.dtype, copy=False)
 
 

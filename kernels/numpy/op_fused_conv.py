@@ -1,0 +1,89 @@
+"""FusedConv (refrt domain): act(Conv(X, W, B) + Z), the pattern Conv [+ Add(residual)] [+ activation].
+
+Replaces Conv followed by an Add of another value ``Z`` (a residual connection) and/or by one of
+Relu, Clip, Sigmoid, LeakyRelu, HardSigmoid, Tanh (onnxruntime's contrib FusedConv). The bias, the
+sum and the activation are applied in place on the convolution's own output, so the chain needs
+one buffer instead of one per node.
+
+For float32/float64 with group=1 the im2col matrix is built in bands of output rows (about
+``BAND_BYTES`` each), each multiplied straight into its slice of the output: the full matrix
+(9x the input for a 3x3 kernel) never exists, so peak memory drops by about its size, at the same
+speed. Other cases (groups, float16, 1x1 convolutions that need no im2col, shapes too small to
+split) run the Conv kernel; the in-place bias, Z and activation steps are the same.
+
+With ``packed=1`` (ORT_ENABLE_LAYOUT, pass prepack_weights) W arrives pre-packed at session creation:
+the (M, C/group * prod(kernel_shape)) matrix the im2col matmul multiplies, contiguous, already in
+the compute dtype (a float16 weight is widened once, not on every run).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from refrt.registry import kernel
+
+from ._activation_util import activate
+from ._conv_util import compute_dtype, geometry, pad_spatial, windows
+from .op_conv import _check_shapes, conv
+
+BAND_BYTES = 1 << 20  # im2col columns per band: about an L2 cache, so the epilogue reads cached data
+MIN_BAND_COLUMNS = 512  # narrower bands would make the matmul less efficient than one large one
+
+
+@kernel("FusedConv", domain="refrt", since=1)
+def fused_conv(x, w, b=None, z=None, *, auto_pad="NOTSET", dilations=None, group=1, kernel_shape=None, pads=None,
+               strides=None, activation="", activation_params=None, packed=0):
+    if packed:  # back to (M, C/group, *kernel): a free view of the packed matrix
+        w = w.reshape((w.shape[0], -1) + tuple(int(k) for k in kernel_shape))
+    # Bands only pay where one image's im2col matrix (about C * taps * pixels) exceeds a band.
+    if (group == 1 and x.dtype == compute_dtype(x.dtype) and w.dtype == x.dtype and x.ndim == w.ndim >= 3
+            and x.size and w.size and x[0].size * math.prod(w.shape[2:]) * x.itemsize > BAND_BYTES):
+        _check_shapes(x, w, b, group, kernel_shape)
+        geo = geometry(x.shape[2:], w.shape[2:], strides=strides, dilations=dilations, pads=pads, auto_pad=auto_pad)
+        n, m = x.shape[0], w.shape[0]
+        if z is None or z.shape == (n, m) + geo.out_shape:
+            y = _banded(x, w, b, z, geo, activation, activation_params)
+            if y is not None:
+                return y
+    y = conv(x, w, b, auto_pad=auto_pad, dilations=dilations, group=group, kernel_shape=kernel_shape, pads=pads,
+             strides=strides)
+    if z is not None:
+        try:
+            y += z  # the residual Add, on the fresh output
+        except ValueError:
+            y = np.add(y, z)  # Z broadcasts the output to a larger shape: as Add does
+    return activate(y, activation, activation_params)
+
+
+def _banded(x, w, b, z, geo, activation, params) -> np.ndarray | None:
+    """The fused result with the im2col matrix built band by band (None: take the plain path)."""
+    n, c = x.shape[:2]
+    m = w.shape[0]
+    k = c * math.prod(geo.kernel)
+    row = math.prod(geo.out_shape[1:])  # output pixels per row of the first spatial axis
+    rows = geo.out_shape[0]
+    if not rows or not row:
+        return None
+    unit = all(s == 1 for s in geo.kernel) and all(s == 1 for s in geo.strides) and not geo.padded
+    band_rows = max(BAND_BYTES // max(1, k * row * x.itemsize), -(-MIN_BAND_COLUMNS // row), 1)
+    if unit or band_rows >= rows:
+        return None  # no im2col copy (1x1), or a single band: the Conv kernel does the same
+    w2 = w.reshape(m, k)
+    win = windows(pad_spatial(x, geo.begin, geo.end), geo)  # (N, C, *kernel, *out): a view, no copy
+    lead = (slice(None),) * (1 + len(geo.kernel))
+    y = np.empty((n, m, rows * row), dtype=x.dtype)
+    for i in range(n):
+        for r0 in range(0, rows, band_rows):
+            r1 = min(rows, r0 + band_rows)
+            cols = win[i][lead + (slice(r0, r1),)].reshape(k, (r1 - r0) * row)  # this band's im2col copy
+            np.matmul(w2, cols, out=y[i, :, r0 * row:r1 * row])  # (M, K) @ (K, P) into the output
+    # the epilogue over the whole (contiguous) output: faster than per band on strided views
+    if b is not None:
+        y += b.astype(x.dtype, copy=False).reshape(m, 1)
+    if z is not None:
+        y += z.reshape(y.shape)
+    if activate(y, activation, params) is not y:
+        raise AssertionError("activation not applied in place")  # float32/float64 only come here
+    return y.reshape((n, m) + geo.out_shape)
