@@ -191,6 +191,44 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0 if agree else 1
 
 
+OPTIMIZE_LEVELS = {"basic": "ORT_ENABLE_BASIC", "extended": "ORT_ENABLE_EXTENDED", "layout": "ORT_ENABLE_LAYOUT",
+                   "all": "ORT_ENABLE_ALL"}
+
+
+def cmd_optimize(args: argparse.Namespace) -> int:
+    from refrt import levels
+
+    level = refrt.GraphOptimizationLevel[OPTIMIZE_LEVELS[args.level]]
+    so = refrt.SessionOptions()
+    so.graph_optimization_level = level
+    so.optimized_model_filepath = args.output
+    if args.disable:
+        so.add_session_config_entry("session.disable_optimizers", ",".join(args.disable))
+    providers = args.providers.split(",") if args.providers else None
+    t = time.perf_counter()
+    sess = refrt.InferenceSession(args.model, so, providers=providers)
+    created = time.perf_counter() - t
+    # The session does not keep its per-pass counts: run the same passes again to report them.
+    report: list = []
+    levels.optimize(sess._graph, level, sess._compiled.providers, frozenset(args.disable), report=report)
+    print(f"model: {args.model}  level: {level.name}  providers: {sess.get_providers()}")
+    print(f"  {'pass':<36}{'before':>8}{'after':>8}  changes")
+    net: collections.Counter = collections.Counter()  # op types the passes added, less those they removed
+    for name, before, after, added, removed in report:
+        changes = ", ".join([f"-{op} {n}" for op, n in sorted(removed.items())] + [f"+{op} {n}" for op, n in sorted(added.items())])
+        print(f"  {name:<36}{before:>8}{after:>8}  {changes or 'nothing'}")
+        net.update(added)
+        net.subtract(removed)
+    first, last = (report[0][1], report[-1][2]) if report else (len(sess._graph.nodes),) * 2
+    print(f"nodes: {first} -> {last}")
+    # Fusions by kind: the new op types in the final graph (a LayerNormalization later merged into a
+    # SkipLayerNormalization counts once, as the latter).
+    fusions = ", ".join(f"{op} {n}" for op, n in net.most_common() if n > 0)
+    print(f"fusions by kind: {fusions or 'none'}")
+    print(f"session creation {created * 1e3:.1f} ms; optimized model written to {args.output}")
+    return 0
+
+
 def _conformance_options():
     """conformance/ sits beside refrt/ in the source tree and is not installed with the package."""
     import importlib
@@ -211,6 +249,25 @@ def cmd_conformance(args: argparse.Namespace) -> int:
     from conformance.runner import run_from_args
 
     return run_from_args(args)
+
+
+def _bench_report():
+    """bench/ sits beside refrt/ in the source tree and is not installed with the package."""
+    import importlib
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    if not os.path.isfile(os.path.join(root, "bench", "report.py")):
+        return None
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    return importlib.import_module("bench.report")
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    report = _bench_report()
+    if report is None:
+        raise SystemExit("refrt bench runs from refrt's source tree (its bench/ folder is not installed)")
+    return report.run_from_args(args)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -239,11 +296,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--repeat", type=int, default=20)
     p.set_defaults(func=cmd_demo)
 
+    p = sub.add_parser("optimize", help="write the graph optimized at a level; print what each pass changed")
+    p.add_argument("model")
+    p.add_argument("-o", "--output", required=True, help="where the optimized model goes (.onnx)")
+    p.add_argument("--level", choices=list(OPTIMIZE_LEVELS), default="all")
+    p.add_argument("--providers", help="comma-separated, e.g. CPUExecutionProvider")
+    p.add_argument("--disable", action="append", default=[], metavar="PASS", help="skip a pass by name (repeatable)")
+    p.set_defaults(func=cmd_optimize)
+
     p = sub.add_parser("conformance", help="run the ONNX backend suite (every group) through refrt and onnxruntime")
     options = _conformance_options()
     if options is not None:
         options.add_arguments(p, default_kind="all")
     p.set_defaults(func=cmd_conformance)
+
+    p = sub.add_parser("bench", help="time refrt against onnxruntime and onnx.reference (the set, a subset, or MODEL.onnx)")
+    bench = _bench_report()
+    if bench is not None:
+        bench.add_arguments(p)
+    p.set_defaults(func=cmd_bench)
 
     args = parser.parse_args(argv)
     try:
