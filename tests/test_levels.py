@@ -173,3 +173,28 @@ def test_cli_optimize_at_every_level_and_with_a_pass_switched_off(tmp_path, caps
                  "--disable", "eliminate_dead_code"]) == 0
     assert "eliminate_dead_code" not in capsys.readouterr().out
     assert main(["optimize", str(path), "-o", str(tmp_path / "y.onnx"), "--disable", "no_such_pass"]) == 2
+
+
+def _bench_cases():
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    from bench import models as bench_models
+
+    return {name: case for name, case in bench_models.cases().items() if not case.skip and "light" not in case.tags}
+
+
+BENCH = _bench_cases()
+# The two large models (ResNet-18 at 224x224, the 768-wide encoder) run at the two ends only, to keep CI short;
+# every level's passes are part of ALL.
+LARGE = {"resnet18", "bert_base4"}
+
+
+@pytest.mark.parametrize("name", sorted(BENCH))
+def test_benchmark_model_gives_the_same_results_at_every_level(name, tmp_path):
+    case = BENCH[name]
+    model = case.load()
+    path = str(tmp_path / f"{name}.onnx")
+    onnx.save(model, path)
+    at_levels = [LEVEL.ORT_DISABLE_ALL, LEVEL.ORT_ENABLE_ALL] if name in LARGE else LEVELS
+    results = run_at_levels(path, [case.feeds(model, 1)], at_levels, tmp_path)
+    assert not isinstance(results[LEVEL.ORT_DISABLE_ALL], Exception), results[LEVEL.ORT_DISABLE_ALL]
+    assert_levels_agree(results, case.rtol, case.atol)
