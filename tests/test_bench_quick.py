@@ -124,3 +124,11 @@ def test_pytest_benchmark_files_run_quick():
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
     summary = proc.stdout.strip().splitlines()[-1]
     assert " passed" in summary and not re.search(r"\d+ (failed|error)", summary), summary
+
+
+def test_levels_compare_reports_both_levels_and_the_fusions():
+    from bench import levels_compare
+
+    ((name, written, optimized, n_before, n_after, fused),) = levels_compare.compare(["mlp"], rounds=1)
+    assert name == "mlp" and written > 0 and optimized > 0
+    assert n_after < n_before and fused.get("FusedGemm", 0) >= 1

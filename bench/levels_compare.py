@@ -1,0 +1,71 @@
+"""ORT_DISABLE_ALL against ORT_ENABLE_ALL on the benchmark set, with what the optimizer fused.
+
+    python -m bench.levels_compare [NAME ...]     # default: every model that runs here
+
+Batch 1, one BLAS thread (threadpoolctl), runs alternating between the two levels, outputs of both
+levels compared before timing; prints a Markdown table of medians, the ratio and the fused op counts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import statistics
+import time
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+import refrt
+from bench import models as bench_models
+
+LEVEL = refrt.GraphOptimizationLevel
+FUSED = ("LayerNormalization", "RMSNormalization", "Gelu", "Gemm", "Attention")
+
+
+def compare(names: list[str] | None = None, rounds: int = 15) -> list[tuple]:
+    rows = []
+    with threadpool_limits(1):
+        for case in bench_models.select(names):
+            if case.skip:
+                continue
+            model = case.load()
+            feeds = case.feeds(model, 1)
+            data = model.SerializeToString()
+            sessions = {}
+            for level in (LEVEL.ORT_DISABLE_ALL, LEVEL.ORT_ENABLE_ALL):
+                so = refrt.SessionOptions()
+                so.graph_optimization_level = level
+                sessions[level] = refrt.InferenceSession(data, so)
+            written, optimized = (s.run(None, feeds) for s in sessions.values())
+            for a, b in zip(written, optimized):
+                np.testing.assert_allclose(b, a, rtol=case.rtol, atol=case.atol)
+            times = {level: [] for level in sessions}
+            for _ in range(rounds):
+                for level, sess in sessions.items():
+                    start = time.perf_counter()
+                    sess.run(None, feeds)
+                    times[level].append(time.perf_counter() - start)
+            graph = sessions[LEVEL.ORT_ENABLE_ALL]._compiled.graph
+            fused = collections.Counter(n.op_type for n in graph.nodes if n.domain == "refrt" or n.op_type in FUSED)
+            rows.append((case.name, statistics.median(times[LEVEL.ORT_DISABLE_ALL]) * 1e3,
+                         statistics.median(times[LEVEL.ORT_ENABLE_ALL]) * 1e3,
+                         len(sessions[LEVEL.ORT_DISABLE_ALL]._compiled.nodes), len(graph.nodes), dict(fused)))
+    return rows
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("names", nargs="*", help="models or tags (small, light); default: all")
+    parser.add_argument("--rounds", type=int, default=15)
+    args = parser.parse_args(argv)
+    print("| model | DISABLE_ALL ms | ALL ms | ALL/DISABLE | nodes | fused at ALL |")
+    print("|---|---|---|---|---|---|")
+    for name, written, optimized, n_before, n_after, fused in compare(args.names or None, args.rounds):
+        kinds = ", ".join(f"{k} {v}" for k, v in sorted(fused.items()))
+        print(f"| {name} | {written:.3g} | {optimized:.3g} | {optimized / written:.2f} | {n_before} -> {n_after} | {kinds} |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
