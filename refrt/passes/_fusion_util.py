@@ -10,7 +10,9 @@ import numpy as np
 from onnx import helper
 
 from refrt.ir import Graph, Node
-from refrt.passes._rewrite import REFRT_DOMAIN, attribute, constant, consumers, new_node, only_consumer, rewrite
+from refrt.passes._rewrite import (
+    REFRT_DOMAIN, attribute, constant, consumers, kernel_available, new_node, only_consumer, rewrite,
+)
 
 # Activations the fused kernels apply in place on their own output (kernels/numpy/_activation_util.py),
 # the ones onnxruntime's FusedConv / FusedGemm take.
@@ -193,3 +195,39 @@ def fold_into_conv(graph: Graph, op_type: str, fold: Fold) -> Graph:
     if not add:
         return graph
     return drop_unread(rewrite(graph, remove=remove, add=add, initializers=inits), replaced)
+
+
+def fuse_activation(graph: Graph, providers, producer_ops: tuple[str, ...], fused_op: str,
+                    accept: Callable[[Node], bool] = lambda node: True) -> Graph:
+    """producer + activation -> ``fused_op`` with ``activation`` and ``activation_params``.
+
+    The producer is a default-domain node of ``producer_ops`` or a ``fused_op`` without an activation
+    yet; its single output is read only by an activation (Relu, Clip with constant bounds, Sigmoid,
+    LeakyRelu, HardSigmoid, Tanh), which the fused kernel applies in place on its fresh output.
+    """
+    if not any(n.op_type in producer_ops or n.op_type == fused_op for n in graph.nodes):
+        return graph
+    if not kernel_available(fused_op, REFRT_DOMAIN, providers):
+        return graph
+    uses = consumers(graph)
+    remove: list[Node] = []
+    add: list[Node] = []
+    for node in graph.nodes:
+        fusable = (node.op_type in producer_ops and not node.domain) or (
+            node.op_type == fused_op and node.domain == REFRT_DOMAIN and "activation" not in node.attributes)
+        if not fusable or len(node.outputs) != 1 or not accept(node):
+            continue
+        act = only_consumer(graph, uses, node.outputs[0])
+        found = activation_of(graph, act) if act is not None and act.inputs[0] == node.outputs[0] else None
+        if found is None:
+            continue
+        # fused(inputs; activation) = activation(producer(inputs))
+        fused = fused_node(fused_op, node, list(node.inputs), list(act.outputs),
+                           activation=found[0], activation_params=found[1])
+        fused.attributes.pop("broadcast", None)  # Gemm's pre-7 attribute: FusedGemm always broadcasts C
+        remove += [node, act]
+        add.append(fused)
+    if not add:
+        return graph
+    # Clip's bounds now live in activation_params
+    return drop_unread(rewrite(graph, remove=remove, add=add), [n for a in remove for n in a.inputs[1:]])
