@@ -157,7 +157,7 @@ def _run_ort(ref, model, data_sets, refrt_outputs) -> dict:
         so.intra_op_num_threads = 1
         # One-node kernels against one-node kernels: no fusions or folding on either side.
         so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
-        with _quiet_stderr():
+        with quiet_stderr():
             plain = None
             for feeds, _ in data_sets:
                 adapted, feeds, restore = for_onnxruntime(model, feeds)
@@ -196,7 +196,7 @@ def _one_line(e: BaseException) -> str:
 
 
 @contextlib.contextmanager
-def _quiet_stderr():
+def quiet_stderr():
     """onnxruntime logs kernel failures on fd 2 from C++; keep them off the progress bar."""
     try:
         saved = os.dup(2)

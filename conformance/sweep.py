@@ -31,7 +31,6 @@ prints both outputs.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import re
@@ -49,6 +48,7 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 from conformance.compare import for_onnxruntime
+from conformance.runner import quiet_stderr
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 RESULTS = os.path.join(HERE, "results")
@@ -343,22 +343,6 @@ _LACKS = (
 )
 
 
-@contextlib.contextmanager
-def _quiet_fd2():
-    try:
-        saved = os.dup(2)
-    except OSError:
-        yield
-        return
-    with open(os.devnull, "w") as devnull:
-        os.dup2(devnull.fileno(), 2)
-        try:
-            yield
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
-
-
 def run_ort(model: onnx.ModelProto, feeds: dict) -> list:
     import onnxruntime as ort
 
@@ -367,7 +351,7 @@ def run_ort(model: onnx.ModelProto, feeds: dict) -> list:
     so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
     so.log_severity_level = 4
     so.intra_op_num_threads = 1
-    with _quiet_fd2():
+    with quiet_stderr():
         sess = ort.InferenceSession((adapted or model).SerializeToString(), so, providers=["CPUExecutionProvider"])
         return restore(sess.run(None, ort_feeds))
 
