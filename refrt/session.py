@@ -219,6 +219,8 @@ class InferenceSession:
         self._model_bytes = path_or_bytes if isinstance(path_or_bytes, (bytes, bytearray)) else None
         self._profile: list[dict] = []
         self._profile_lock = threading.Lock()
+        self._written_lock = threading.Lock()
+        self._written: CompiledGraph | None = None  # the graph as written, compiled on first need
 
         model, base_dir = loader.load(path_or_bytes)
         if model.functions:
@@ -359,8 +361,8 @@ class InferenceSession:
         """The unoptimized plan (built on first need), for fetching values the optimizer removed."""
         if compiled.graph is self._graph:
             return compiled
-        with self._profile_lock:
-            written = getattr(self, "_written", None)
+        with self._written_lock:
+            written = self._written
             if written is None or written.providers != compiled.providers:
                 written = self._written = CompiledGraph(self._graph, compiled.providers)
         return written
