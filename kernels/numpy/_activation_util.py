@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._elementwise_util import NARROW_FLOATS, finite_range, narrow
+from ._elementwise_util import NARROW_FLOATS, finite_range, narrow, relu_into
 
 
 def activate(y: np.ndarray, activation: str, params) -> np.ndarray:
@@ -27,7 +27,7 @@ def activate(y: np.ndarray, activation: str, params) -> np.ndarray:
 
 
 def _relu(y, params):
-    return np.maximum(y, 0, out=y)
+    return relu_into(y, y)
 
 
 def _clip(y, params):

@@ -21,6 +21,22 @@ NARROW_FLOATS = frozenset(
 )
 
 
+# From about this many elements, zeroing the negatives through a mask beats np.maximum(y, 0), whose
+# array-with-scalar loop is not vectorized in this NumPy (measured 3x slower on 350k float32).
+MASKED_RELU_MIN = 16384
+FAST_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def relu_into(out: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """max(x, 0) written into ``out`` (``out`` may be ``x``); NaN stays NaN, as np.maximum keeps it."""
+    if out.size >= MASKED_RELU_MIN and out.dtype in FAST_FLOATS and x.dtype == out.dtype and x.shape == out.shape:
+        if out is not x:
+            np.copyto(out, x)
+        np.copyto(out, 0, where=out < 0)  # NaN < 0 is False: NaN stays
+        return out
+    return np.maximum(x, 0, out=out)
+
+
 def is_float(dtype: np.dtype) -> bool:
     """True for every floating type, the ml_dtypes ones (bfloat16, float8 ...) included."""
     return dtype.kind == "f" or dtype in NARROW_FLOATS

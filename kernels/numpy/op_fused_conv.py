@@ -32,7 +32,116 @@ BAND_BYTES = 1 << 20  # im2col columns per band: about an L2 cache, so the epilo
 MIN_BAND_COLUMNS = 512  # narrower bands would make the matmul less efficient than one large one
 
 
-@kernel("FusedConv", domain="refrt", since=1)
+MAX_SHAPES = 64  # per node: input shapes whose fast path is kept (a batch-size sweep stays well below)
+FAST_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+@kernel("FusedConv", domain="refrt", since=1, prepare=True)
+def prepare_fused_conv(*, auto_pad="NOTSET", dilations=None, group=1, kernel_shape=None, pads=None, strides=None,
+                       activation="", activation_params=None, packed=0):
+    """The node's run function: a per-input-shape fast path (geometry, padding and im2col layout worked
+    out on a shape's first run, then reused) for the common case, ``fused_conv`` for everything else.
+
+    The shape table only grows (one entry per new input shape, capped at MAX_SHAPES); entries are
+    immutable, so concurrent runs at worst work out the same entry twice."""
+    attrs = dict(auto_pad=auto_pad, dilations=dilations, group=group, kernel_shape=kernel_shape, pads=pads,
+                 strides=strides, activation=activation, activation_params=activation_params, packed=packed)
+    shapes: dict[tuple, object] = {}
+
+    def run(x, w, b=None, z=None):
+        key = (x.shape, x.dtype, w.shape, w.dtype)
+        fast = shapes.get(key)
+        if fast is None:
+            fast = _fast_path(x, w, attrs)
+            if len(shapes) < MAX_SHAPES:
+                shapes[key] = fast
+        if fast:
+            y = fast(x, w, b, z)
+            if y is not None:
+                return y
+        return fused_conv(x, w, b, z, **attrs)
+
+    return run
+
+
+def _fast_path(x, w, attrs):
+    """For one (x, w) shape and type: a function computing the fused result with everything that depends
+    only on the shapes done once, or False where the general kernel should run (groups, narrow or mixed
+    types, shapes large enough for the banded path, or anything the general kernel must reject)."""
+    packed, group, kernel_shape = attrs["packed"], attrs["group"], attrs["kernel_shape"]
+    if x.dtype not in FAST_DTYPES or w.dtype != x.dtype or x.ndim < 3 or not x.size or not w.size:
+        return False
+    n, c = x.shape[:2]
+    m = w.shape[0]
+    if group < 1 or c % group or m % group:
+        return False
+    if packed:
+        if kernel_shape is None or w.ndim != 2 or len(kernel_shape) != x.ndim - 2:
+            return False
+        kernel = tuple(int(k) for k in kernel_shape)
+    else:
+        if w.ndim != x.ndim or w.shape[1] * group != c:
+            return False
+        kernel = tuple(int(k) for k in w.shape[2:])
+        if kernel_shape is not None and len(kernel_shape) and tuple(int(k) for k in kernel_shape) != kernel:
+            return False
+    k = c * math.prod(kernel)
+    kg = k // group  # one group's im2col rows
+    if packed and w.shape[1] != kg:
+        return False
+    if group == 1 and x[0].size * math.prod(kernel) * x.itemsize > BAND_BYTES:
+        return False  # large images: the banded path keeps the im2col matrix small
+    try:
+        geo = geometry(x.shape[2:], kernel, strides=attrs["strides"], dilations=attrs["dilations"],
+                       pads=attrs["pads"], auto_pad=attrs["auto_pad"])
+    except ValueError:
+        return False  # the general kernel raises it, with the node's context
+    pixels = math.prod(geo.out_shape)
+    out_shape = (n, m) + geo.out_shape
+    if not pixels:
+        return False
+    activation, params = attrs["activation"], attrs["activation_params"]
+    unit = all(s == 1 for s in geo.kernel) and all(s == 1 for s in geo.strides) and not geo.padded
+    padded_shape = (n, c) + tuple(d + b + e for d, b, e in zip(x.shape[2:], geo.begin, geo.end))
+    interior = (slice(None), slice(None)) + tuple(slice(b, b + d) for b, d in zip(geo.begin, x.shape[2:]))
+    # the im2col view (N, C, *kernel, *out) of a C-contiguous padded input, as windows() builds it
+    item = x.itemsize
+    contiguous = [item]
+    for d in reversed(padded_shape[1:]):
+        contiguous.insert(0, contiguous[0] * d)
+    spatial = tuple(contiguous[2:])
+    view_shape = (n, c) + geo.kernel + geo.out_shape
+    view_strides = (tuple(contiguous[:2]) + tuple(st * d for st, d in zip(spatial, geo.dilations))
+                    + tuple(st * s for st, s in zip(spatial, geo.strides)))
+    dtype = x.dtype
+
+    def fast(x, w, b, z):
+        if z is not None and z.shape != out_shape:
+            return None
+        if b is not None and (b.shape != (m,) or b.dtype != dtype):
+            return None
+        if unit:
+            cols = x.reshape(n, c, pixels)
+        else:
+            if geo.padded:
+                xp = np.zeros(padded_shape, dtype)
+                xp[interior] = x
+            else:
+                xp = np.ascontiguousarray(x)
+            cols = np.ndarray(view_shape, dtype, buffer=xp, strides=view_strides).reshape(n, k, pixels)
+        if group == 1:
+            y = np.matmul(w.reshape(m, k), cols)  # (M, K) @ (N, K, P) -> (N, M, P), fresh
+        else:  # (G, M/G, K/G) @ (N, G, K/G, P) -> (N, G, M/G, P): each group its own rows, as Conv does
+            y = np.matmul(w.reshape(group, m // group, kg), cols.reshape(n, group, kg, pixels)).reshape(n, m, pixels)
+        if b is not None:
+            y += b.reshape(m, 1)
+        if z is not None:
+            y += z.reshape(y.shape)
+        return activate(y, activation, params).reshape(out_shape)
+
+    return fast
+
+
 def fused_conv(x, w, b=None, z=None, *, auto_pad="NOTSET", dilations=None, group=1, kernel_shape=None, pads=None,
                strides=None, activation="", activation_params=None, packed=0):
     if packed:  # back to (M, C/group, *kernel): a free view of the packed matrix

@@ -16,13 +16,15 @@ import numpy as np
 
 from refrt.registry import kernel
 
+from ._elementwise_util import relu_into
+
 
 def _ufunc(f: np.ufunc):
     return lambda out, *args: f(*args) if out is None else f(*args, out=out)
 
 
 def _relu(out, x):
-    return np.maximum(x, 0) if out is None else np.maximum(x, 0, out=out)
+    return np.maximum(x, 0) if out is None else relu_into(out, x)
 
 
 def _sigmoid(out, x):  # 1 / (1 + exp(-x)), as op_sigmoid

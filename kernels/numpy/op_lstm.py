@@ -5,6 +5,8 @@ C_t = f C_{t-1} + i c;  H_t = o h(C_t); the output gate's peephole sees the new 
 
 from __future__ import annotations
 
+import numpy as np
+
 from refrt.registry import kernel
 
 from ._rnn_util import Recurrence, activation_functions, clipper, input_projection, num_directions_of, split_bias
@@ -27,11 +29,22 @@ def _lstm(x, w, r, b, sequence_lens, initial_h, initial_c, p, *, activation_alph
             raise ValueError(f"LSTM: P must have shape {(nd, 3 * h)}, got {p.shape}")
         p = p.astype(rec.work, copy=False)
     clipped = clipper(clip)
+    standard = (clip is None and p is None and not input_forget and rec.lengths is None
+                and not activations and rec.work in (np.float32, np.float64))
     ys, finals = [], []
     for d in range(nd):
         f, g, hf = funcs[d]
         r_t = r[d].astype(rec.work, copy=False).T
         p_i, p_o, p_f = (None, None, None) if p is None else (p[d][:h], p[d][h : 2 * h], p[d][2 * h :])
+
+        if standard:  # the default Sigmoid/Tanh/Tanh cell, every entry running every step
+            proj = input_projection(rec, w[d], wb[d])
+            proj += rb[d]
+            y, states = _standard_run(proj, r_t, h0[d], c0[d], reverse=direction == "reverse" or d == 1,
+                                      want_y=want[0])
+            ys.append(y)
+            finals.append(states)
+            continue
 
         def cell(proj, states, f=f, g=g, hf=hf, r_t=r_t, p_i=p_i, p_o=p_o, p_f=p_f, rb_d=rb[d]):
             prev_h, prev_c = states
@@ -52,6 +65,35 @@ def _lstm(x, w, r, b, sequence_lens, initial_h, initial_c, p, *, activation_alph
         ys.append(y)
         finals.append(states)
     return rec.outputs(ys, finals, 2, want)
+
+
+def _standard_run(proj, r_t, h, c, *, reverse: bool, want_y: bool):
+    """The default cell over every step with few temporaries: the same formulas as ``cell``.
+
+    Gates are laid out i, o, f, c, so the three sigmoid gates are one contiguous block; sigmoid is
+    computed as 0.5 * tanh(0.5 * x) + 0.5 (the same function, never overflowing) on that block at once.
+    """
+    steps, _, gates_width = proj.shape
+    hidden = gates_width // 4
+    y = np.empty((steps, h.shape[0], hidden), proj.dtype) if want_y else None
+    for t in (range(steps - 1, -1, -1) if reverse else range(steps)):
+        gates = h @ r_t
+        gates += proj[t]
+        sig = gates[:, : 3 * hidden]
+        sig *= 0.5
+        np.tanh(sig, out=sig)
+        sig *= 0.5
+        sig += 0.5
+        cand = gates[:, 3 * hidden:]
+        np.tanh(cand, out=cand)
+        cand *= gates[:, :hidden]  # i * g(c~)
+        c = gates[:, 2 * hidden: 3 * hidden] * c  # f * C_{t-1}
+        c += cand
+        h = np.tanh(c)
+        h *= gates[:, hidden: 2 * hidden]  # o * h(C_t)
+        if want_y:
+            y[t] = h
+    return y, (h, c)
 
 
 @kernel("LSTM", since=1, until=6)
