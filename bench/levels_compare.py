@@ -3,7 +3,10 @@
     python -m bench.levels_compare [NAME ...]     # default: every model that runs here
 
 Batch 1, one BLAS thread (threadpoolctl), runs alternating between the two levels, outputs of both
-levels compared before timing; prints a Markdown table of medians, the ratio and the fused op counts.
+levels compared before timing; prints a Markdown table of medians, the ratio, the fused op counts and
+the peak memory one run allocates at each level (tracemalloc's peak above what the feeds and the
+session already hold: the intermediates, which fusion, in-place execution and freeing after the last
+use keep down; NumPy reports its array buffers to tracemalloc).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import argparse
 import collections
 import statistics
 import time
+import tracemalloc
 
 import numpy as np
 from threadpoolctl import threadpool_limits
@@ -46,12 +50,26 @@ def compare(names: list[str] | None = None, rounds: int = 15) -> list[tuple]:
                     start = time.perf_counter()
                     sess.run(None, feeds)
                     times[level].append(time.perf_counter() - start)
+            peaks = {level: run_peak(sess, feeds) for level, sess in sessions.items()}
             graph = sessions[LEVEL.ORT_ENABLE_ALL]._compiled.graph
             fused = collections.Counter(n.op_type for n in graph.nodes if n.domain == "refrt" or n.op_type in FUSED)
             rows.append((case.name, statistics.median(times[LEVEL.ORT_DISABLE_ALL]) * 1e3,
                          statistics.median(times[LEVEL.ORT_ENABLE_ALL]) * 1e3,
-                         len(sessions[LEVEL.ORT_DISABLE_ALL]._compiled.nodes), len(graph.nodes), dict(fused)))
+                         len(sessions[LEVEL.ORT_DISABLE_ALL]._compiled.nodes), len(graph.nodes), dict(fused),
+                         peaks[LEVEL.ORT_DISABLE_ALL], peaks[LEVEL.ORT_ENABLE_ALL]))
     return rows
+
+
+def run_peak(sess, feeds) -> float:
+    """MiB allocated at the peak of one run above what was allocated before it (tracemalloc)."""
+    tracemalloc.start()
+    try:
+        base = tracemalloc.get_traced_memory()[0]
+        tracemalloc.reset_peak()
+        sess.run(None, feeds)
+        return (tracemalloc.get_traced_memory()[1] - base) / 2**20
+    finally:
+        tracemalloc.stop()
 
 
 def main(argv=None) -> int:
@@ -59,11 +77,12 @@ def main(argv=None) -> int:
     parser.add_argument("names", nargs="*", help="models or tags (small, light); default: all")
     parser.add_argument("--rounds", type=int, default=15)
     args = parser.parse_args(argv)
-    print("| model | DISABLE_ALL ms | ALL ms | ALL/DISABLE | nodes | fused at ALL |")
-    print("|---|---|---|---|---|---|")
-    for name, written, optimized, n_before, n_after, fused in compare(args.names or None, args.rounds):
+    print("| model | DISABLE_ALL ms | ALL ms | ALL/DISABLE | nodes | run peak MiB DISABLE_ALL -> ALL | fused at ALL |")
+    print("|---|---|---|---|---|---|---|")
+    for name, written, optimized, n_before, n_after, fused, peak0, peak1 in compare(args.names or None, args.rounds):
         kinds = ", ".join(f"{k} {v}" for k, v in sorted(fused.items()))
-        print(f"| {name} | {written:.3g} | {optimized:.3g} | {optimized / written:.2f} | {n_before} -> {n_after} | {kinds} |")
+        print(f"| {name} | {written:.3g} | {optimized:.3g} | {optimized / written:.2f} | {n_before} -> {n_after} "
+              f"| {peak0:.3g} -> {peak1:.3g} | {kinds} |", flush=True)
     return 0
 
 

@@ -129,6 +129,7 @@ def test_pytest_benchmark_files_run_quick():
 def test_levels_compare_reports_both_levels_and_the_fusions():
     from bench import levels_compare
 
-    ((name, written, optimized, n_before, n_after, fused),) = levels_compare.compare(["mlp"], rounds=1)
+    ((name, written, optimized, n_before, n_after, fused, peak0, peak1),) = levels_compare.compare(["mlp"], rounds=1)
     assert name == "mlp" and written > 0 and optimized > 0
     assert n_after < n_before and fused.get("FusedGemm", 0) >= 1
+    assert 0 < peak1 <= peak0  # the fused Gemm + Relu keeps one intermediate fewer alive

@@ -6,6 +6,9 @@
 - Gemm / FusedGemm with a constant B and transB=1 -> B stored transposed, contiguous, transB=0; a
   constant C with beta != 1 is scaled once (beta=1): the same numbers Gemm computes per run.
 - FusedMatMul with a constant B and transB=1 -> B stored transposed, contiguous, transB=0.
+- LSTM with the default cell (no clip, peepholes, input_forget, activations or sequence_lens) and
+  constant W, R, B -> PackedLSTM with W and R stored transposed, contiguous, and B's two halves
+  summed: the layout every step multiplies.
 Gemm stays a standard Gemm, so the saved model still runs anywhere.
 """
 
@@ -25,9 +28,10 @@ NARROW = ("float16", "bfloat16")  # widened to float32 by the Conv kernel on eve
 
 
 def prepack_weights(graph: Graph, providers: Sequence[Provider]) -> Graph:
-    if not any(n.op_type in ("Conv", "FusedConv", "Gemm", "FusedGemm", "FusedMatMul") for n in graph.nodes):
+    if not any(n.op_type in ("Conv", "FusedConv", "Gemm", "FusedGemm", "FusedMatMul", "LSTM") for n in graph.nodes):
         return graph
     conv_ok = kernel_available("FusedConv", REFRT_DOMAIN, providers)
+    lstm_ok = kernel_available("PackedLSTM", REFRT_DOMAIN, providers)
     remove: list[Node] = []
     add: list[Node] = []
     inits: dict[str, np.ndarray] = {}
@@ -56,6 +60,8 @@ def prepack_weights(graph: Graph, providers: Sequence[Provider]) -> Graph:
                 new = fused_node("FusedConv", node, inputs, list(node.outputs), packed=1, kernel_shape=kernel_shape)
             else:
                 new = copy_with(node, inputs=inputs, packed=1, kernel_shape=kernel_shape)
+        elif lstm_ok and _is(node, "LSTM", "") and _packable_lstm(graph, node):
+            new = _pack_lstm(graph, node, pack)
         elif _is(node, "Gemm", "") or _is(node, "FusedGemm", REFRT_DOMAIN):
             new = _pack_gemm(graph, node, pack)
         elif _is(node, "FusedMatMul", REFRT_DOMAIN) and attribute(node, "transB", 0):
@@ -84,6 +90,39 @@ def _packable_conv(graph: Graph, node: Node) -> bool:
         return False
     kernel_shape = attribute(node, "kernel_shape")
     return not kernel_shape or list(kernel_shape) == list(w.shape[2:])  # a mismatch fails at run time, as written
+
+
+LSTM_CELL_ATTRIBUTES = ("activations", "activation_alpha", "activation_beta", "clip", "input_forget")
+
+
+def _packable_lstm(graph: Graph, node: Node) -> bool:
+    ins = list(node.inputs) + [""] * (8 - len(node.inputs))
+    if ins[4] or ins[7] or any(value_of(graph, node, a) for a in LSTM_CELL_ATTRIBUTES):
+        return False  # sequence_lens, peepholes, or a cell other than the default
+    w, r = constant(graph, ins[1]), constant(graph, ins[2])
+    b = constant(graph, ins[3]) if ins[3] else None
+    if w is None or r is None or (ins[3] and b is None) or w.dtype not in (np.float32, np.float64):
+        return False
+    d, g, h = r.shape if r.ndim == 3 else (0, 0, 0)
+    return (w.ndim == 3 and r.dtype == w.dtype and g == 4 * h and w.shape[:2] == (d, g)
+            and (b is None or (b.dtype == w.dtype and b.shape == (d, 2 * g))))
+
+
+def _pack_lstm(graph: Graph, node: Node, pack) -> Node:
+    ins = list(node.inputs) + [""] * (8 - len(node.inputs))
+    w, r = constant(graph, ins[1]), constant(graph, ins[2])
+    b = constant(graph, ins[3]) if ins[3] else np.zeros((r.shape[0], 2 * r.shape[1]), w.dtype)
+    g = r.shape[1]
+    w_name = pack(ins[1], "transposed", lambda: np.ascontiguousarray(np.swapaxes(w, 1, 2)))
+    r_name = pack(ins[2], "transposed", lambda: np.ascontiguousarray(np.swapaxes(r, 1, 2)))
+    b_name = pack(ins[3] or f"{node.name or node.outputs[0]}_B", "summed", lambda: b[:, :g] + b[:, g:])
+    inputs = [ins[0], w_name, r_name, b_name, ins[5], ins[6]]
+    while inputs and not inputs[-1]:
+        inputs.pop()
+    new = fused_node("PackedLSTM", node, inputs, list(node.outputs))
+    for name in (*LSTM_CELL_ATTRIBUTES, "output_sequence"):
+        new.attributes.pop(name, None)
+    return new
 
 
 def _pack_gemm(graph: Graph, node: Node, pack) -> Node | None:
