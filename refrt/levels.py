@@ -16,6 +16,7 @@ from refrt.passes.eliminate_identity import eliminate_identity
 from refrt.passes.eliminate_noop import eliminate_noop
 from refrt.passes.fold_constants import fold_constants
 from refrt.passes.fuse_attention import fuse_attention
+from refrt.passes.fuse_batchnorm_affine import fuse_batchnorm_affine
 from refrt.passes.fuse_conv_activation import fuse_conv_activation
 from refrt.passes.fuse_conv_add import fuse_conv_add
 from refrt.passes.fuse_conv_bn import fuse_conv_bn
@@ -69,6 +70,10 @@ EXTENDED: tuple[Pass, ...] = BASIC + (
     fuse_conv_bn,
     fuse_conv_mul,
     fuse_conv_add,
+    # the BatchNormalizations no Conv took (DenseNet's pre-activation BN after a Concat), with the
+    # per-channel Mul/Add after them, become one Mul and one Add: after the Conv folds, which
+    # remove BN entirely where they can; before the chain fusion that joins the Mul, Add and Relu.
+    fuse_batchnorm_affine,
     # residual Add into FusedConv's Z before the activation, so Conv, Add, Relu is one node.
     fuse_conv_residual,
     fuse_conv_activation,

@@ -3,6 +3,8 @@ division that truncates like C, and a vectorised erf (NumPy has none, SciPy is n
 
 from __future__ import annotations
 
+import math
+
 import ml_dtypes
 import numpy as np
 
@@ -21,19 +23,30 @@ NARROW_FLOATS = frozenset(
 )
 
 
-# From about this many elements, zeroing the negatives through a mask beats np.maximum(y, 0), whose
-# array-with-scalar loop is not vectorized in this NumPy (measured 3x slower on 350k float32).
-MASKED_RELU_MIN = 16384
+# np.maximum(y, 0) runs NumPy's array-with-scalar loop, which this NumPy does not vectorize; against
+# an array of zeros of y's own shape it runs the contiguous SIMD loop (measured 9x faster on 200k
+# float32 of mixed sign). The zeros come from one shared read-only buffer per dtype, allocated zeroed
+# by the OS (calloc): reading it costs no memory per page.
+MASKED_RELU_MIN = 4096
 FAST_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+_ZEROS: dict[np.dtype, np.ndarray] = {}
+
+
+def zeros_view(shape: tuple, dtype: np.dtype) -> np.ndarray:
+    """A read-only array of zeros of ``shape`` and ``dtype``: a view of a shared buffer, no allocation."""
+    n = math.prod(shape)
+    zeros = _ZEROS.get(dtype)
+    if zeros is None or zeros.size < n:
+        zeros = np.zeros(max(n, 1 << 16), dtype)
+        zeros.flags.writeable = False
+        _ZEROS[dtype] = zeros  # replaced whole: a run reading the old buffer still holds it
+    return zeros[:n].reshape(shape)
 
 
 def relu_into(out: np.ndarray, x: np.ndarray) -> np.ndarray:
     """max(x, 0) written into ``out`` (``out`` may be ``x``); NaN stays NaN, as np.maximum keeps it."""
     if out.size >= MASKED_RELU_MIN and out.dtype in FAST_FLOATS and x.dtype == out.dtype and x.shape == out.shape:
-        if out is not x:
-            np.copyto(out, x)
-        np.copyto(out, 0, where=out < 0)  # NaN < 0 is False: NaN stays
-        return out
+        return np.maximum(x, zeros_view(x.shape, x.dtype), out=out)
     return np.maximum(x, 0, out=out)
 
 
