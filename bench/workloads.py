@@ -51,8 +51,8 @@ def _refrt(providers: list[str]) -> Factory:
 
         so = refrt.SessionOptions()
         if threads:
-            # refrt records these but runs nodes one after another; its threads are BLAS's (limited
-            # by thread_limits). Set anyway so a future threaded executor is held to the same count.
+            # refrt runs nodes one after another; intra_op_num_threads bounds the kernels' own chunks
+            # (refrt/intra_op.py), and thread_limits bounds BLAS's threads.
             so.intra_op_num_threads = so.inter_op_num_threads = threads
         sess = refrt.InferenceSession(_source(model), so, providers=providers)
         return lambda feeds: sess.run(None, feeds)

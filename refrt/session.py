@@ -16,7 +16,7 @@ import numpy as np
 import onnx
 import onnx.inliner
 
-from refrt import check, ir, levels, loader
+from refrt import check, intra_op, ir, levels, loader
 from refrt.errors import Fail, InvalidArgument
 from refrt.executor import run_plan
 from refrt.plan import CompiledGraph
@@ -344,6 +344,7 @@ class InferenceSession:
         for name, value in values.items():
             env[slots[name]] = value
         plan = compiled.plan_for(names)
+        intra_op.set_threads(self._sess_options.intra_op_num_threads)  # this thread's kernels: refrt/intra_op.py
         if not self._sess_options.enable_profiling:
             results = run_plan(plan, env)
         else:

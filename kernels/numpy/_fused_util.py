@@ -7,6 +7,8 @@ import math
 
 import numpy as np
 
+from refrt.intra_op import run_chunks
+
 from ._elementwise_util import NARROW_FLOATS, erf as erf_exact
 
 # erf(x) = x * P(x^2) / Q(x^2) on [-4, 4], +-1 beyond (erf(4) rounds to 1 in float32): the rational
@@ -31,6 +33,9 @@ _TANH_C3 = _TANH_C1 * 0.044715
 # across blocks: each op's operands then stay in cache, and no full-size temporary is allocated
 # (a (8, 128, 3072) Gelu takes ~10 ms in blocks against ~18 ms whole).
 BLOCK = 1 << 17
+# A chunk for another thread pays from about this many elements: waking a pool thread costs tens of
+# microseconds to a millisecond on a virtual machine whose idle CPUs halt.
+PARALLEL_MIN_ELEMENTS = 1 << 20
 
 
 def half_erf_f32(t: np.ndarray, t2: np.ndarray | None = None, p: np.ndarray | None = None) -> np.ndarray:
@@ -71,10 +76,15 @@ def gelu(x: np.ndarray, approximate: str = "none", out: np.ndarray | None = None
         return _gelu_block(x, approximate, out, (None, None, None))
     flat = np.ascontiguousarray(x).reshape(-1)
     result = np.empty_like(flat) if out is None else out.reshape(-1)
-    scratch = [np.empty(BLOCK, x.dtype) for _ in range(3)]
-    for start in range(0, flat.size, BLOCK):
-        stop = min(start + BLOCK, flat.size)
-        _gelu_block(flat[start:stop], approximate, result[start:stop], [b[: stop - start] for b in scratch])
+
+    @np.errstate(over="ignore", invalid="ignore")  # errstate is per thread: the chunk's own
+    def blocks(first: int, last: int) -> None:  # blocks first..last-1, with scratch of their own
+        scratch = [np.empty(BLOCK, x.dtype) for _ in range(3)]
+        for start in range(first * BLOCK, min(last * BLOCK, flat.size), BLOCK):
+            stop = min(start + BLOCK, flat.size)
+            _gelu_block(flat[start:stop], approximate, result[start:stop], [b[: stop - start] for b in scratch])
+
+    run_chunks(blocks, -(-flat.size // BLOCK), PARALLEL_MIN_ELEMENTS // BLOCK)
     return result.reshape(x.shape)
 
 

@@ -129,10 +129,12 @@ def _fast_path(x, w, attrs):
             else:
                 xp = np.ascontiguousarray(x)
             cols = np.ndarray(view_shape, dtype, buffer=xp, strides=view_strides).reshape(n, k, pixels)
+            del xp  # the padded copy is freed here unless cols is still a view of it
         if group == 1:
             y = np.matmul(w.reshape(m, k), cols)  # (M, K) @ (N, K, P) -> (N, M, P), fresh
         else:  # (G, M/G, K/G) @ (N, G, K/G, P) -> (N, G, M/G, P): each group its own rows, as Conv does
             y = np.matmul(w.reshape(group, m // group, kg), cols.reshape(n, group, kg, pixels)).reshape(n, m, pixels)
+        del cols  # the im2col copy goes before the epilogue, whose broadcast needs a buffer of its own
         if b is not None:
             y += b.reshape(m, 1)
         if z is not None:

@@ -16,9 +16,11 @@ import math
 
 import numpy as np
 
+from refrt.intra_op import run_chunks
 from refrt.registry import kernel
 
 from ._elementwise_util import NARROW_FLOATS
+from ._fused_util import PARALLEL_MIN_ELEMENTS
 
 
 def _heads(x: np.ndarray, heads: int, perm: tuple[int, ...]) -> np.ndarray:
@@ -50,13 +52,34 @@ def multi_head_attention(query, key=None, value=None, attention_bias=None, *, nu
         q = _heads(query, num_heads, (0, 2, 1, 3))
         k_t = _heads(key, num_heads, (0, 2, 3, 1))
         v = _heads(value, num_heads, (0, 2, 1, 3))
-    scores = np.matmul(q, k_t)  # [b, heads, q_len, kv_len], a buffer of our own from here on
     if scale is None:
         scale = 1 / math.sqrt(q.shape[-1])
+    bias = None if attention_bias is None else attention_bias.astype(q.dtype, copy=False)
+    heads, q_len, kv_len, head_size = q.shape[1], q.shape[2], k_t.shape[3], v.shape[3]
+    scores_shape = (b, heads, q_len, kv_len)
+    if bias is not None and (bias.ndim > 4 or np.broadcast_shapes(scores_shape, bias.shape) != scores_shape):
+        return _attend(q, k_t, v, bias, scale).astype(dtype, copy=False)  # the bias widens the scores
+    if bias is not None:
+        bias = bias.reshape((1,) * (4 - bias.ndim) + bias.shape)
+    per_head = bias is not None and bias.shape[1] == heads and heads > 1
+    out = np.empty((b, q_len, heads, head_size), q.dtype)
+
+    def attend_heads(h0: int, h1: int) -> None:  # heads h0..h1-1: the work splits along heads
+        part = None if bias is None else (bias[:, h0:h1] if per_head else bias)
+        out[:, :, h0:h1] = _attend(q[:, h0:h1], k_t[:, h0:h1], v[:, h0:h1], part, scale).transpose(0, 2, 1, 3)
+
+    # a chunk for another thread pays only with about a million scores or more (refrt/intra_op.py)
+    run_chunks(attend_heads, heads, -(-PARALLEL_MIN_ELEMENTS // max(1, b * q_len * kv_len)))
+    return out.reshape(b, q_len, heads * head_size).astype(dtype, copy=False)
+
+
+@np.errstate(invalid="ignore", over="ignore")
+def _attend(q, k_t, v, bias, scale) -> np.ndarray:
+    """softmax(q @ k_t * scale + bias) @ v, the scores in one buffer: [b, heads, q_len, head_size]."""
+    scores = np.matmul(q, k_t)  # [b, heads, q_len, kv_len], a buffer of our own from here on
     if scale != 1:
         scores *= scores.dtype.type(scale)
-    if attention_bias is not None:
-        bias = attention_bias.astype(scores.dtype, copy=False)
+    if bias is not None:
         if np.broadcast_shapes(scores.shape, bias.shape) == scores.shape:
             scores += bias
         else:
@@ -64,6 +87,4 @@ def multi_head_attention(query, key=None, value=None, attention_bias=None, *, nu
     scores -= scores.max(axis=-1, keepdims=True, initial=-np.inf)
     np.exp(scores, out=scores)
     scores /= scores.sum(axis=-1, keepdims=True)
-    context = np.matmul(scores, v)  # [b, heads, q_len, head_size]
-    out = context.transpose(0, 2, 1, 3).reshape(context.shape[0], context.shape[2], -1)
-    return out.astype(dtype, copy=False)
+    return np.matmul(scores, v)
