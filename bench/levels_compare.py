@@ -1,6 +1,7 @@
 """ORT_DISABLE_ALL against ORT_ENABLE_ALL on the benchmark set, with what the optimizer fused.
 
     python -m bench.levels_compare [NAME ...]     # default: every model that runs here
+    python -m bench.levels_compare --sessions light_resnet50 bert_base4   # session creation vs onnxruntime
 
 Batch 1, one BLAS thread (threadpoolctl), runs alternating between the two levels, outputs of both
 levels compared before timing; prints a Markdown table of medians, the ratio, the fused op counts and
@@ -72,11 +73,40 @@ def run_peak(sess, feeds) -> float:
         tracemalloc.stop()
 
 
+def session_times(names: list[str] | None = None, rounds: int = 7) -> list[tuple[str, float, float]]:
+    """(model, refrt ms, onnxruntime ms): median session creation from the model's bytes, refrt at
+    ORT_ENABLE_ALL and onnxruntime at its default (also ORT_ENABLE_ALL), creations alternating."""
+    import onnxruntime as ort
+
+    rows = []
+    for case in bench_models.select(names):
+        if case.skip:
+            continue
+        data = case.load().SerializeToString()
+        ours, theirs = [], []
+        for _ in range(rounds):
+            start = time.perf_counter()
+            refrt.InferenceSession(data)
+            ours.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            ort.InferenceSession(data, providers=["CPUExecutionProvider"])
+            theirs.append(time.perf_counter() - start)
+        rows.append((case.name, statistics.median(ours) * 1e3, statistics.median(theirs) * 1e3))
+    return rows
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("names", nargs="*", help="models or tags (small, light); default: all")
     parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--sessions", action="store_true", help="session creation against onnxruntime instead")
     args = parser.parse_args(argv)
+    if args.sessions:
+        print("| model | refrt session ms (ALL) | onnxruntime session ms | refrt/onnxruntime |")
+        print("|---|---|---|---|")
+        for name, ours, theirs in session_times(args.names or None, max(3, args.rounds // 2)):
+            print(f"| {name} | {ours:.3g} | {theirs:.3g} | {ours / theirs:.2f} |", flush=True)
+        return 0
     print("| model | DISABLE_ALL ms | ALL ms | ALL/DISABLE | nodes | run peak MiB DISABLE_ALL -> ALL | fused at ALL |")
     print("|---|---|---|---|---|---|---|")
     for name, written, optimized, n_before, n_after, fused, peak0, peak1 in compare(args.names or None, args.rounds):

@@ -133,3 +133,10 @@ def test_levels_compare_reports_both_levels_and_the_fusions():
     assert name == "mlp" and written > 0 and optimized > 0
     assert n_after < n_before and fused.get("FusedGemm", 0) >= 1
     assert 0 < peak1 <= peak0  # the fused Gemm + Relu keeps one intermediate fewer alive
+
+
+def test_levels_compare_times_session_creation_against_onnxruntime():
+    from bench import levels_compare
+
+    ((name, ours, theirs),) = levels_compare.session_times(["mlp"], rounds=1)
+    assert name == "mlp" and ours > 0 and theirs > 0
