@@ -99,10 +99,9 @@ def _all_nodes(graph: onnx.GraphProto):
 @pytest.mark.parametrize("ref", REFS, ids=lambda r: r.key)
 def test_conformance_model_gives_the_same_results_at_every_level(ref, tmp_path):
     model, data = cases.load(ref)
-    at_levels = [LEVEL.ORT_DISABLE_ALL, LEVEL.ORT_ENABLE_ALL] if ref.group == "light" else LEVELS
-    results = run_at_levels(ref.model_path, [feeds for feeds, _ in data], at_levels, tmp_path)
+    results = run_at_levels(ref.model_path, [feeds for feeds, _ in data], LEVELS, tmp_path)
     assert_levels_agree(results, ref.rtol, ref.atol)
-    for level in at_levels[1:]:
+    for level in LEVELS[1:]:
         if not isinstance(results[level], Exception):
             assert_runs_in_onnxruntime(tmp_path / f"{level.name}.onnx", ref.model_path, [f for f, _ in data],
                                        ref.rtol, max(ref.atol, 1e-6))
@@ -183,9 +182,6 @@ def _bench_cases():
 
 
 BENCH = _bench_cases()
-# The two large models (ResNet-18 at 224x224, the 768-wide encoder) run at the two ends only, to keep CI short;
-# every level's passes are part of ALL.
-LARGE = {"resnet18", "bert_base4"}
 
 
 @pytest.mark.parametrize("name", sorted(BENCH))
@@ -194,7 +190,6 @@ def test_benchmark_model_gives_the_same_results_at_every_level(name, tmp_path):
     model = case.load()
     path = str(tmp_path / f"{name}.onnx")
     onnx.save(model, path)
-    at_levels = [LEVEL.ORT_DISABLE_ALL, LEVEL.ORT_ENABLE_ALL] if name in LARGE else LEVELS
-    results = run_at_levels(path, [case.feeds(model, 1)], at_levels, tmp_path)
+    results = run_at_levels(path, [case.feeds(model, 1)], LEVELS, tmp_path)
     assert not isinstance(results[LEVEL.ORT_DISABLE_ALL], Exception), results[LEVEL.ORT_DISABLE_ALL]
     assert_levels_agree(results, case.rtol, case.atol)
