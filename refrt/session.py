@@ -21,7 +21,9 @@ from refrt.errors import Fail, InvalidArgument
 from refrt.executor import run_plan
 from refrt.plan import CompiledGraph
 from refrt.providers import CPU, KNOWN, Provider, get_available_providers
-from refrt.types import np_dtype, shape_of, type_string, value_type_string
+from refrt.types import (
+    feed_map, map_type_of, map_value_type_string, np_dtype, python_value, shape_of, type_string, value_type_string,
+)
 
 
 class GraphOptimizationLevel(enum.IntEnum):
@@ -135,12 +137,19 @@ class _InputSpec:
         self.tensor_type = type_string(tp)
         self.dtype = np_dtype(tp.tensor_type.elem_type) if kind == "tensor_type" and tp.tensor_type.elem_type else None
         self.shape = shape_of(tp) if kind == "tensor_type" else None
+        # map(K, V) or seq(map(K, V)): fed as a dict or a list of dicts, see refrt.types.MapType
+        self.seq_of_maps = kind == "sequence_type" and tp.sequence_type.elem_type.WhichOneof("value") == "map_type"
+        self.map_type = map_type_of(tp.sequence_type.elem_type if self.seq_of_maps else tp)
 
     def convert(self, value: Any) -> Any:
         if value is None and self.optional:
             return None
+        if self.map_type is not None:
+            return feed_map(value, self.name, self.map_type, self.seq_of_maps)
+        if isinstance(value, dict):  # onnxruntime makes the map first, then finds the type wrong
+            raise _wrong_map_feed(value, self.name, self.type)
         if self.kind != "tensor_type":
-            return value  # sequences and maps are checked by the kernels that read them
+            return value  # sequences of tensors and optionals are checked by the kernels that read them
         if isinstance(value, np.ndarray):
             array = value
         elif isinstance(value, list):
@@ -199,6 +208,13 @@ class _InputSpec:
                 f"Got invalid dimensions for input: {self.name} for the following indices\n{lines}"
                 " Please fix either the inputs/outputs or the model."
             )
+
+
+def _wrong_map_feed(value: dict, name: str, expected: str) -> InvalidArgument:
+    """A dict fed to an input that is not a map: onnxruntime's words, after its own dict conversion."""
+    return InvalidArgument(
+        f"Unexpected input data type. Actual: (({map_value_type_string(value, name)})) , expected: (({expected}))"
+    )
 
 
 class InferenceSession:
@@ -354,7 +370,8 @@ class InferenceSession:
         # Outputs are the caller's own arrays, as in onnxruntime: never a view of a constant or a feed.
         feeds = [v for v in values.values() if isinstance(v, np.ndarray)]
         return [
-            r.copy() if isinstance(r, np.ndarray) and (not r.flags.writeable or any(np.may_share_memory(r, f) for f in feeds)) else r
+            r.copy() if isinstance(r, np.ndarray) and (not r.flags.writeable or any(np.may_share_memory(r, f) for f in feeds))
+            else r if isinstance(r, np.ndarray) else python_value(r)
             for r in results
         ]
 

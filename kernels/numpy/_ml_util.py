@@ -48,6 +48,17 @@ def logistic(x: np.ndarray) -> np.ndarray:
     return np.where(x < 0, _F(1) - v, v).astype(_F, copy=False)
 
 
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    """The logistic function without cancellation, in float32: ``1/(1+e)`` for x >= 0 and ``e/(1+e)``
+    below, e = exp(-|x|) -- what onnxruntime's vectorised MlasComputeLogistic gives (to about an ulp)
+    for several score columns. (``logistic`` above, its scalar ComputeLogistic, loses the small
+    probabilities of negative x to ``1 - v``; onnxruntime uses that one only for one-column scores.)"""
+    x = np.asarray(x, dtype=_F)
+    with np.errstate(over="ignore"):
+        e = _exp32(-np.abs(x))
+    return (np.where(x < 0, e, _F(1)) / (_F(1) + e)).astype(_F, copy=False)
+
+
 def softmax(scores: np.ndarray) -> np.ndarray:
     """onnxruntime's ComputeSoftmax over the last axis of a 2-D array, in float32."""
     s = np.asarray(scores, dtype=_F)
@@ -97,7 +108,7 @@ def post_transform(scores: np.ndarray, transform: str) -> np.ndarray:
     if scores.ndim != 2:
         raise ValueError(f"post_transform: scores must be 2-D (N, C), got shape {list(scores.shape)}")
     if transform == "LOGISTIC":
-        return logistic(scores)
+        return sigmoid(scores)
     if transform == "SOFTMAX":
         return softmax(scores)
     if transform == "SOFTMAX_ZERO":
