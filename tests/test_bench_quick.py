@@ -140,3 +140,13 @@ def test_levels_compare_times_session_creation_against_onnxruntime():
 
     ((name, ours, theirs),) = levels_compare.session_times(["mlp"], rounds=1)
     assert name == "mlp" and ours > 0 and theirs > 0
+
+
+def test_mismatch_forgives_a_label_only_where_the_probabilities_tie():
+    from bench import workloads
+
+    probs = np.array([[0.5, 0.5], [0.2, 0.8]], np.float32)
+    labels = np.array([0, 1], np.int64)
+    assert workloads.mismatch([labels, probs], [np.array([1, 1], np.int64), probs]) is None  # row 0 ties
+    why = workloads.mismatch([labels, probs], [np.array([0, 0], np.int64), probs])  # row 1 does not
+    assert why is not None and "output 0" in why
