@@ -1,12 +1,14 @@
 """TreeEnsemble (ai.onnx.ml 5): sum (or average, min, max) the leaf weights that each row reaches in
 every tree, per target, then apply the post transform.
 
-Traversal is level by level over all (row, tree) pairs at once: each step gathers, for every pair
-still inside a tree, its node's feature and split, compares, and moves all of them down one level;
-pairs that reach a leaf drop out. The number of steps is the depth of the deepest tree, so there
-is no Python loop per row or node. Each mode is precomputed as the set of comparison outcomes
-(below, equal, above, unordered) that take the true branch, so all modes cost one comparison pass.
-``nodes_hitrates`` does not change the result and is ignored.
+Traversal is level by level over all (row, tree) pairs at once (``_tree_util.Forest``, shared with
+TreeEnsembleClassifier/Regressor): each step gathers, for every pair still inside a tree, its
+node's feature and split, compares, and moves all of them down one level; pairs that reach a leaf
+drop out. The number of steps is the depth of the deepest tree, so there is no Python loop per row
+or node. Each mode is precomputed as the set of comparison outcomes (below, equal, above,
+unordered) that take the true branch, so all modes cost one comparison pass (LEQ/LT/GTE/GT-only
+forests are further reduced to one ``<=`` per step). Values are compared in the common type of X
+and the splits. ``nodes_hitrates`` does not change the result and is ignored.
 
 Where onnxruntime (1.32) departs from the spec this follows the spec: post_transform 1 is SOFTMAX
 and 2 LOGISTIC (onnxruntime swaps them), a single target is transformed too (onnxruntime applies
@@ -21,47 +23,10 @@ import numpy as np
 from refrt.registry import kernel
 
 from ._elementwise_util import erf
+from ._tree_util import LEQ, MEMBER, Forest, Members
 
-LEQ, LT, GTE, GT, EQ, NEQ, MEMBER = range(7)
-# Comparing x with a split has one of four outcomes, one bit each (unordered: x or the split is
-# NaN); each mode is the set of outcomes that take the true branch (NEQ: NaN != s is true).
-BELOW, EQUAL, ABOVE, UNORDERED = 1, 2, 4, 8
-_TRUE_OUTCOMES = np.array([BELOW | EQUAL, BELOW, EQUAL | ABOVE, ABOVE, EQUAL, BELOW | ABOVE | UNORDERED, 0], dtype=np.uint8)
 AVERAGE, SUM, MIN, MAX = range(4)
 NONE, SOFTMAX, LOGISTIC, SOFTMAX_ZERO, PROBIT = range(5)
-
-
-class _Members:
-    """The sets of BRANCH_MEMBER nodes, for a vectorised "x in set of node k" test."""
-
-    def __init__(self, modes: np.ndarray, membership_values):
-        member_nodes = np.flatnonzero(modes == MEMBER)
-        self.rank = np.full(len(modes), -1, dtype=np.int64)
-        self.rank[member_nodes] = np.arange(len(member_nodes))
-        if len(member_nodes) == 0:
-            self.values = self.pairs = np.zeros(0)
-            return
-        if membership_values is None:
-            raise ValueError("TreeEnsemble: BRANCH_MEMBER nodes need the membership_values attribute")
-        values = np.asarray(membership_values, dtype=np.float64).reshape(-1)
-        nan = np.isnan(values)
-        # sets are listed in node order, each ended by a NaN (the last one's NaN may be left out)
-        set_of = np.cumsum(nan) - nan
-        n_sets = int(nan.sum()) + (0 if len(values) and nan[-1] else 1)
-        if n_sets != len(member_nodes):
-            raise ValueError(f"TreeEnsemble: membership_values holds {int(nan.sum())} NaN-ended sets for "
-                             f"{len(member_nodes)} BRANCH_MEMBER nodes")
-        set_of, values = set_of[~nan], values[~nan]
-        self.values = np.unique(values)
-        self.pairs = np.unique(set_of * len(self.values) + np.searchsorted(self.values, values))
-
-    def contains(self, node: np.ndarray, x: np.ndarray) -> np.ndarray:
-        if len(self.values) == 0:
-            return np.zeros(x.shape, dtype=bool)
-        pos = np.minimum(np.searchsorted(self.values, x), len(self.values) - 1)
-        key = self.rank[node] * len(self.values) + pos
-        at = np.minimum(np.searchsorted(self.pairs, key), len(self.pairs) - 1)
-        return (self.values[pos] == x) & (self.pairs[at] == key)
 
 
 def _ints(name: str, value, length: int | None = None) -> np.ndarray:
@@ -116,11 +81,18 @@ def tree_ensemble(
         raise ValueError(f"TreeEnsemble: aggregate_function must be 0..3, got {aggregate_function}")
     if post_transform not in (NONE, SOFTMAX, LOGISTIC, SOFTMAX_ZERO, PROBIT):
         raise ValueError(f"TreeEnsemble: post_transform must be 0..4, got {post_transform}")
-    members = _Members(modes, membership_values)
+    members = Members("TreeEnsemble", modes, membership_values)
 
     n_rows, n_trees = x.shape[0], len(roots)
-    leaf = _reach_leaves(x, roots, modes, features, splits, true_ids, false_ids, true_leaf, false_leaf,
-                         missing_true, members)
+    # a child is a node id or, after the n_nodes branch nodes, a leaf; a root whose two branches
+    # are the same leaf is a tree of one leaf: no comparison at all
+    single = true_leaf[roots] & false_leaf[roots] & (true_ids[roots] == false_ids[roots])
+    forest = Forest("TreeEnsemble", features=features, modes=modes, splits=splits,
+                    true_child=np.where(true_leaf, n_nodes + true_ids, true_ids),
+                    false_child=np.where(false_leaf, n_nodes + false_ids, false_ids), missing_true=missing_true,
+                    roots=np.where(single, n_nodes + true_ids[roots], roots), n_leaves=len(weights), members=members)
+    compare = x.astype(np.result_type(x.dtype, splits.dtype), copy=False)
+    leaf = forest.leaves(compare).T.reshape(-1)  # row-major (row, tree) order
     slot = np.repeat(np.arange(n_rows), n_trees) * n_targets + targets[leaf]
     w = weights[leaf].astype(np.float64)
     if aggregate_function in (SUM, AVERAGE):
@@ -139,49 +111,6 @@ def _required(name: str, value):
     if value is None:
         raise ValueError(f"TreeEnsemble needs the '{name}' attribute")
     return value
-
-
-def _reach_leaves(x, roots, modes, features, splits, true_ids, false_ids, true_leaf, false_leaf, missing_true, members):
-    """The leaf each (row, tree) pair ends in, as a flat array in row-major (row, tree) order."""
-    n_rows, n_trees = x.shape[0], len(roots)
-    n_features = x.shape[1]
-    flat_x = x.reshape(-1)
-    # a child is a node id (>= 0) or a leaf id encoded as -1 - leaf
-    true_child = np.where(true_leaf, -1 - true_ids, true_ids)
-    false_child = np.where(false_leaf, -1 - false_ids, false_ids)
-    true_outcomes = _TRUE_OUTCOMES[modes] | np.where(missing_true, UNORDERED, 0).astype(np.uint8)
-    nan_only = missing_true & (modes != NEQ) & np.isnan(splits)  # a NaN split is unordered for every x
-    is_member = modes == MEMBER
-    any_member = bool(is_member.any())
-
-    node = np.tile(roots, n_rows)
-    offset = np.repeat(np.arange(n_rows, dtype=np.int64) * n_features, n_trees)  # of each pair's row in flat_x
-    leaf = np.full(node.shape, -1, dtype=np.int64)
-    # a root whose two branches are the same leaf is a tree of one leaf: no comparison at all
-    single = np.tile(true_leaf[roots] & false_leaf[roots] & (true_ids[roots] == false_ids[roots]), n_rows)
-    leaf[single] = np.tile(true_ids[roots], n_rows)[single]
-    active = np.flatnonzero(~single)
-    node, offset = node[active], offset[active]
-    for _ in range(len(modes) + 1):  # a path visits each node at most once
-        if active.size == 0:
-            return leaf
-        value = flat_x[offset + features[node]]
-        split = splits[node]
-        outcome = ((value < split) * np.uint8(BELOW)) | ((value == split) * np.uint8(EQUAL)) | ((value > split) * np.uint8(ABOVE))
-        outcome[outcome == 0] = UNORDERED
-        go_true = (true_outcomes[node] & outcome) != 0
-        if nan_only.any():  # missing-value tracking is about a NaN x, not a NaN split
-            go_true &= ~(nan_only[node] & ~np.isnan(value))
-        if any_member:
-            sel = is_member[node]
-            if sel.any():
-                go_true[sel] = members.contains(node[sel], value[sel]) | (missing_true[node[sel]] & np.isnan(value[sel]))
-        child = np.where(go_true, true_child[node], false_child[node])
-        done = child < 0
-        leaf[active[done]] = -1 - child[done]
-        keep = ~done
-        active, node, offset = active[keep], child[keep], offset[keep]
-    raise ValueError("TreeEnsemble: the nodes form a cycle")
 
 
 def _post_transform(scores: np.ndarray, transform: int) -> np.ndarray:
