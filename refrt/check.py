@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import warnings
 
 import onnx
 from onnx.checker import ValidationError
@@ -29,12 +30,26 @@ def check_model(model: onnx.ModelProto, graph: Graph) -> onnx.ModelProto | None:
         inferred = onnx.shape_inference.infer_shapes(skeleton, check_type=True, strict_mode=True)
     except InferenceError as e:
         inference_error = e
+        if _only_shape_conflicts(str(e)):
+            # A declared shape that the inferred one contradicts (skl2onnx declares [N, 1] for a
+            # two-target regressor): onnxruntime warns and merges leniently; so does refrt, trusting
+            # the inferred shapes over the declared ones.
+            warnings.warn(f"Error merging shape info with the declared shapes ({_first_line(str(e))}). "
+                          "Falling back to lenient merge.", stacklevel=4)
+            try:
+                inferred = onnx.shape_inference.infer_shapes(_without_declared_shapes(skeleton), check_type=True,
+                                                             strict_mode=True)
+                inference_error = None
+            except InferenceError as again:
+                inference_error = again
     candidate = inferred if inferred is not None else skeleton
     _relax_for_checker(candidate)
     try:
         onnx.checker.check_model(candidate)
     except ValidationError as e:
-        if _DEPRECATED not in str(e):  # onnxruntime still runs deprecated revisions (Upsample-10 ...)
+        # onnxruntime still runs deprecated revisions of the default domain (Upsample-10 ...) but
+        # refuses those of ai.onnx.ml (TreeEnsembleClassifier/Regressor-5, replaced by TreeEnsemble)
+        if _DEPRECATED not in str(e) or _deprecated_ml_node(str(e), graph) is not None:
             raise InvalidGraph(_describe_validation_error(str(e), graph)) from None
     if inference_error is not None:
         ops = _INFER_OP.findall(str(inference_error))
@@ -44,6 +59,29 @@ def check_model(model: onnx.ModelProto, graph: Graph) -> onnx.ModelProto | None:
             return None
         raise Fail(_describe_inference_error(str(inference_error))) from None
     return inferred
+
+
+_SHAPE_CONFLICT = "Inferred shape and existing shape differ"
+
+
+def _only_shape_conflicts(message: str) -> bool:
+    """Every error onnx lists is a declared shape the inferred one contradicts (types agree)."""
+    errors = [part for part in message.split("(op_type:")[1:]]
+    return bool(errors) and all(_SHAPE_CONFLICT in part for part in errors)
+
+
+def _first_line(message: str) -> str:
+    return message.strip().splitlines()[0] if message.strip() else message
+
+
+def _without_declared_shapes(model: onnx.ModelProto) -> onnx.ModelProto:
+    """A copy whose graph outputs and value_info keep their element types but no shapes."""
+    copy = onnx.ModelProto()
+    copy.CopyFrom(model)
+    for vi in (*copy.graph.output, *copy.graph.value_info):
+        if vi.type.HasField("tensor_type") and vi.type.tensor_type.HasField("shape"):
+            vi.type.tensor_type.ClearField("shape")
+    return copy
 
 
 def _skeleton(model: onnx.ModelProto) -> onnx.ModelProto:
@@ -86,6 +124,15 @@ def _relax_for_checker(model: onnx.ModelProto) -> None:
             dst.CopyFrom(src)
         del model.graph.output[:]
         model.graph.output.extend(kept)
+
+
+def _deprecated_ml_node(message: str, graph: Graph):
+    """The ai.onnx.ml node whose deprecated revision the checker names, if that is what it names."""
+    found = _NODE_CONTEXT.search(message)
+    if not found:
+        return None
+    name, op = found.group(1).strip(), found.group(2)
+    return next((n for n in graph.nodes if n.name == name and n.op_type == op and n.domain == "ai.onnx.ml"), None)
 
 
 def _describe_validation_error(message: str, graph: Graph) -> str:

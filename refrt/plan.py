@@ -304,7 +304,10 @@ def bind_node(node: Node, opsets: dict[str, int], providers: Sequence[Provider])
     entry, version = resolve(node, opsets, providers)
     attrs = bind_attributes(node, entry, version)
     if entry.prepare:  # the kernel builds its run function once, from the attributes
-        return entry.fn(**attrs), entry
+        try:
+            return entry.fn(**attrs), entry
+        except (ValueError, TypeError, KeyError, IndexError) as e:  # bad attributes: onnxruntime's words
+            raise Fail(f"Exception during initialization: {node.op_type} node '{node.name}': {e}") from e
     return (partial(entry.fn, **attrs) if attrs else entry.fn), entry
 
 

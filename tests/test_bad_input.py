@@ -353,3 +353,48 @@ def test_large_initializer_with_wrong_data_size():
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
     with pytest.raises(InvalidGraph, match="Initializer 'W' cannot be read"):
         refrt.InferenceSession(model.SerializeToString())
+
+
+# -- what onnxruntime tolerates or refuses at session creation, as converters write models -----------------
+
+
+def _one_node(node, x_shape, y_type, y_shape, ml_opset=None):
+    opsets = [helper.make_opsetid("", 17)] + ([helper.make_opsetid("ai.onnx.ml", ml_opset)] if ml_opset else [])
+    graph = helper.make_graph([node], "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, x_shape)],
+                              [helper.make_tensor_value_info("y", y_type, y_shape)])
+    return helper.make_model(graph, opset_imports=opsets, ir_version=8).SerializeToString()
+
+
+def test_declared_output_shape_that_inference_contradicts_warns_and_runs_as_onnxruntime():
+    # skl2onnx declares [N, 1] for a two-target regressor; onnxruntime warns and merges leniently
+    model = _one_node(helper.make_node("Relu", ["x"], ["y"]), ["N", 2], TensorProto.FLOAT, ["N", 1])
+    with pytest.warns(UserWarning, match="lenient merge"):
+        sess = refrt.InferenceSession(model)
+    x = np.array([[1, -2], [-3, 4]], np.float32)
+    (y,) = sess.run(None, {"x": x})
+    np.testing.assert_array_equal(y, np.maximum(x, 0))
+    assert sess.get_outputs()[0].shape == ["N", 1]  # the declared shape, as onnxruntime reports it
+
+
+def test_declared_output_type_that_inference_contradicts_is_still_an_error():
+    model = _one_node(helper.make_node("Relu", ["x"], ["y"]), ["N", 2], TensorProto.INT64, ["N", 2])
+    with pytest.raises(Fail, match="Inferred elem type differs"):
+        refrt.InferenceSession(model)
+
+
+def _regressor(**attrs):
+    base = dict(nodes_treeids=[0], nodes_nodeids=[0], nodes_featureids=[0], nodes_values=[0.0], nodes_modes=["LEAF"],
+                nodes_truenodeids=[0], nodes_falsenodeids=[0], target_treeids=[0], target_nodeids=[0], target_ids=[0],
+                target_weights=[1.0], n_targets=1)
+    return helper.make_node("TreeEnsembleRegressor", ["x"], ["y"], domain="ai.onnx.ml", **(base | attrs))
+
+
+def test_deprecated_ml_revision_is_an_invalid_graph_as_in_onnxruntime():
+    with pytest.raises(InvalidGraph, match="TreeEnsembleRegressor is deprecated in domain_version of 5"):
+        refrt.InferenceSession(_one_node(_regressor(), ["N", 2], TensorProto.FLOAT, None, ml_opset=5))
+
+
+def test_bad_attributes_of_a_prepared_kernel_fail_at_initialization():
+    model = _one_node(_regressor(nodes_modes=["NOT_A_MODE"]), ["N", 2], TensorProto.FLOAT, None, ml_opset=3)
+    with pytest.raises(Fail, match="Exception during initialization"):
+        refrt.InferenceSession(model)
