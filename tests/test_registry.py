@@ -50,9 +50,12 @@ def test_revision_ranges_follow_the_schema(domain, op):
         if e.until is not None:
             later = [v for v in versions if v > e.until]
             assert later and later[0] == e.until + 1, f"{e.where} ends at {e.until}, not before a revision ({versions})"
-    covered = [v for v in versions if any(e.covers(v) for e in entries)]
+    # a deprecated ai.onnx.ml revision (TreeEnsembleClassifier/Regressor-5) is refused at session creation, as
+    # onnxruntime refuses it: it needs no kernel
+    live = [s.since_version for s in SCHEMAS[(domain, op)] if not (s.deprecated and domain == "ai.onnx.ml")]
+    covered = [v for v in live if any(e.covers(v) for e in entries)]
     first = covered[0] if covered else None
-    assert covered == [v for v in versions if first is not None and v >= first], (
+    assert covered == [v for v in live if first is not None and v >= first], (
         f"{op}: revisions {versions}, covered {covered}: a later revision has no kernel"
     )
 
