@@ -87,3 +87,18 @@ def test_session_sets_its_threads_for_the_calling_thread(restore_threads):
     assert intra_op.threads() == 1
     refrt.InferenceSession(model.SerializeToString()).run(None, {"x": np.ones(2, np.float32)})
     assert intra_op.threads() == intra_op.CORES  # 0, the default: one per usable core
+
+
+def test_forest_walk_is_the_same_on_one_thread_and_on_all(restore_threads):
+    # the benchmark's forest (100 deep trees) over 6,000 rows: two row blocks, split across threads
+    from bench import models as bench_models
+
+    model = bench_models.sklearn_tree_model("random_forest")[0]
+    feeds = bench_models.generic_feeds(model, 6000)
+    results = []
+    for threads in (1, 0):
+        so = refrt.SessionOptions()
+        so.intra_op_num_threads = threads
+        results.append(refrt.InferenceSession(model.SerializeToString(), so).run(None, feeds))
+    for one, many in zip(*results):
+        np.testing.assert_array_equal(one, many)
