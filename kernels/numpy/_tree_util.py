@@ -46,7 +46,8 @@ _COMPACT_SHARE = 0.25
 # Walk at most this many (tree, row) pairs at once, rows in blocks beyond it: bounds memory, and
 # blocks that stay in cache walk about 1.5x faster than one big batch (measured: 2**19 best).
 _MAX_PAIRS = 1 << 19
-_PARALLEL_STEPS = 1 << 23  # (pair, level) steps from which the row blocks are split across threads
+_PARALLEL_STEPS = 1 << 23
+SMALL_SUM = 1 << 16  # (tree, row, column) weights from which the leaf sum goes tree by tree  # (pair, level) steps from which the row blocks are split across threads
 
 
 class Members:
@@ -230,19 +231,19 @@ class Forest:
             _, split2, kids, nan_branch = tables
         for _ in range(self.depth):
             walking = state.size
-            where = np.take(feat_off, state, mode="clip")  # ids are valid; "raise" costs 5x
+            where = feat_off.take(state, mode="clip")  # ids are valid; "raise" costs 5x
             where += row
-            value = np.take(xt, where, mode="clip")
+            value = xt.take(where, mode="clip")
             if general:
                 branch = ~self._holds(state >> 1, value, split, true_outcomes, nan_only, modes, missing_true)
             else:
-                branch = value > np.take(split2, state, mode="clip")
+                branch = value > split2.take(state, mode="clip")
                 if has_nan:
                     nan = np.isnan(value)
                     if nan.any():
                         branch[nan] = nan_branch[state[nan]]
             state += branch
-            state = np.take(kids, state, mode="clip")
+            state = kids.take(state, mode="clip")
             done = state >= leaf_start
             n_done = int(np.count_nonzero(done))
             if n_done == walking or n_done > _COMPACT_SHARE * walking:
@@ -455,6 +456,9 @@ class LeafTable:
         self.leaf_column_value = None
         if self.tree_column is not None:
             self.leaf_column_value = self.values[np.arange(n_leaves), self.has.argmax(axis=1)]
+        # (column, the trees writing only to it, in order): the small-batch sum goes column by column
+        self.trees_by_column = [] if self.tree_column is None else [
+            (int(c), np.flatnonzero(self.tree_column == c)) for c in np.unique(self.tree_column)]
         self._cast: dict = {}
 
     def _as(self, name: str, dtype):
@@ -470,21 +474,31 @@ class LeafTable:
         if self.tree_column is not None:
             acc = np.zeros((self.values.shape[1], n_rows), dtype=dtype)
             value = self._as("leaf_column_value", dtype)
+            if n_trees * n_rows <= SMALL_SUM:  # per column, its trees' weights as one running sum
+                picked = value.take(leaves, mode="clip")
+                for column, trees in self.trees_by_column:
+                    acc[column] += np.cumsum(picked[trees], axis=0, dtype=dtype)[-1]
+                return acc.T
             for t in range(n_trees):
-                acc[self.tree_column[t]] += np.take(value, leaves[t], mode="clip")
+                acc[self.tree_column[t]] += value.take(leaves[t], mode="clip")
             return acc.T
         table = self._as("values", dtype)
+        if n_trees * n_rows * table.shape[1] <= SMALL_SUM:
+            # all trees' weights at once, added tree after tree as the loop below (and onnxruntime) does:
+            # a running sum (np.add.reduce may sum pairwise, which rounds differently)
+            picked = table.take(leaves, axis=0, mode="clip")
+            return np.cumsum(picked, axis=0, dtype=dtype)[-1] if n_trees else np.zeros(picked.shape[1:], dtype)
         acc = np.zeros((n_rows, table.shape[1]), dtype=dtype)
         for t in range(n_trees):
-            acc += np.take(table, leaves[t], axis=0, mode="clip")
+            acc += table.take(leaves[t], axis=0, mode="clip")
         return acc
 
     def reduce(self, leaves: np.ndarray, dtype, ufunc) -> np.ndarray:
         """(N, C): ``ufunc`` (np.minimum / np.maximum) of the weights reached, over the trees."""
         table = self._as("values", dtype)
-        acc = np.take(table, leaves[0], axis=0) if len(leaves) else np.zeros((leaves.shape[1], table.shape[1]), dtype)
+        acc = table.take(leaves[0], axis=0) if len(leaves) else np.zeros((leaves.shape[1], table.shape[1]), dtype)
         for t in range(1, len(leaves)):
-            ufunc(acc, np.take(table, leaves[t], axis=0), out=acc)
+            ufunc(acc, table.take(leaves[t], axis=0), out=acc)
         return acc
 
     def row_has_score(self, leaves: np.ndarray) -> np.ndarray:
@@ -494,7 +508,7 @@ class LeafTable:
             return np.broadcast_to(self.row_has, (n_rows, len(self.row_has)))
         has = np.zeros((n_rows, self.has.shape[1]), dtype=bool)
         for t in range(len(leaves)):
-            has |= np.take(self.has, leaves[t], axis=0)
+            has |= self.has.take(leaves[t], axis=0)
         return has
 
 

@@ -40,7 +40,7 @@ from refrt.registry import kernel
 
 from ._ml_util import post_transform as apply_post_transform
 from ._ml_util import probit, transform_name
-from ._tree_util import LeafTable, V3Trees, choose, compare_input
+from ._tree_util import SMALL_SUM, LeafTable, V3Trees, choose, compare_input
 
 OP = "TreeEnsembleRegressor"
 AGGREGATES = ("AVERAGE", "SUM", "MIN", "MAX")
@@ -119,9 +119,12 @@ def _prepare(*, aggregate_function, base_values, n_targets, nodes_falsenodeids, 
         origin = dtype.type(base[0]) if len(base) == 1 else dtype.type(0)
         n_trees, n_rows = leaves.shape
         if aggregate_function in ("SUM", "AVERAGE"):
-            score = np.zeros(n_rows, dtype=dtype)
-            for t in range(n_trees):
-                score += np.take(value, leaves[t], mode="clip")
+            if n_trees and n_trees * n_rows <= SMALL_SUM:  # one running sum over the trees: the same order
+                score = np.cumsum(value.take(leaves, mode="clip"), axis=0, dtype=dtype)[-1]
+            else:
+                score = np.zeros(n_rows, dtype=dtype)
+                for t in range(n_trees):
+                    score += value.take(leaves[t], mode="clip")
             if aggregate_function == "AVERAGE":
                 score = (score / dtype.type(n_trees)).astype(dtype)
             score = score + origin
