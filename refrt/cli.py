@@ -130,7 +130,8 @@ def _all_nodes(graph: onnx.GraphProto):
 
 def cmd_info(args: argparse.Namespace) -> int:
     model = onnx.load(args.model, load_external_data=False)
-    sess = refrt.InferenceSession(args.model) if not args.no_session else None
+    providers = [p.strip() for p in args.providers.split(",")] if args.providers else None
+    sess = refrt.InferenceSession(args.model, providers=providers) if not args.no_session else None
     print(f"model: {args.model}")
     print(f"  ir_version {model.ir_version}; producer {model.producer_name} {model.producer_version}".rstrip())
     print("  opsets: " + ", ".join(f"{o.domain or 'ai.onnx'}={o.version}" for o in model.opset_import))
@@ -155,7 +156,8 @@ def cmd_info(args: argparse.Namespace) -> int:
         marks = "  ".join(("yes" if have[n] else ("-" if KNOWN[n].available() else "n/a")).ljust(len(n)) for n in names)
         print(f"  {op + '(' + str(version) + ')':<34}{marks}")
     if sess is not None:
-        print(f"placement in this session: {sess.get_providers()}")
+        where = ", ".join(f"{name} {count}" for name, count in sess.placement().items())
+        print(f"placement in this session ({', '.join(sess.get_providers())}), nodes after optimization: {where}")
     return 0
 
 
@@ -288,6 +290,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p = sub.add_parser("info", help="inputs, outputs, opsets, op histogram, parameters, kernel coverage")
     p.add_argument("model")
     p.add_argument("--no-session", action="store_true", help="describe only; do not build a session")
+    p.add_argument("--providers", help="comma-separated, e.g. NumbaExecutionProvider,CPUExecutionProvider")
     p.set_defaults(func=cmd_info)
 
     p = sub.add_parser("demo", help="run the bundled demo model and compare with onnxruntime")

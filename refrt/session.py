@@ -26,6 +26,10 @@ from refrt.types import (
 )
 
 
+# add_session_config_entry(WARM_UP, "1"): run once on zeros at session creation (compiles Numba kernels)
+WARM_UP = "session.refrt.warm_up"
+
+
 class GraphOptimizationLevel(enum.IntEnum):
     ORT_DISABLE_ALL = 0
     ORT_ENABLE_BASIC = 1
@@ -291,6 +295,32 @@ class InferenceSession:
             s.name for s in specs.values() if not s.overridable and not s.optional
         ]
         self._compiled = compiled  # swapped last: a concurrent run() sees the old or the new plan whole
+        if config.get(WARM_UP, "0") == "1":
+            self._warm_up()
+
+    def _warm_up(self) -> None:
+        """One run on zeros of the declared shapes (symbolic dims 1), so that compiled kernels (Numba's)
+        are built now and not in the first request; a model that zeros cannot run warns instead."""
+        feeds = {}
+        for arg in self.get_inputs():
+            if not arg.type.startswith("tensor("):
+                warnings.warn(f"{WARM_UP}: input '{arg.name}' is {arg.type}; no warm-up run", stacklevel=3)
+                return
+            dtype = self._input_specs[arg.name].dtype
+            shape = [d if isinstance(d, int) and d >= 0 else 1 for d in arg.shape]
+            feeds[arg.name] = np.zeros(shape, dtype=dtype) if dtype.kind not in "OUS" else np.full(shape, "", object)
+        try:
+            self.run(None, feeds)
+        except Exception as e:  # noqa: BLE001 - a warm-up is a courtesy, never a reason to refuse the model
+            warnings.warn(f"{WARM_UP}: the warm-up run on zeros failed ({e}); kernels compile on first use",
+                          stacklevel=3)
+
+    def placement(self) -> dict[str, int]:
+        """{provider: nodes it runs} in this session's optimized plan (refrt's; onnxruntime logs it)."""
+        counts: dict[str, int] = {}
+        for step in self._compiled.plan_for(self._output_names).steps:
+            counts[step.provider] = counts.get(step.provider, 0) + 1
+        return counts
 
     def get_providers(self) -> list[str]:
         return [p.name for p, _ in self._providers]
@@ -422,9 +452,12 @@ class InferenceSession:
 
 
 def _choose_providers(providers: Sequence | None, provider_options: Sequence[dict] | None) -> list[tuple[Provider, dict]]:
-    """Known, available providers in the order asked; the CPU provider always closes the list."""
+    """Known, available providers in the order asked; the CPU provider always closes the list.
+
+    None asks for the CPU provider alone: the reference kernels, as onnxruntime's CPU build runs by
+    default; accelerated providers (Numba, CUDA) are asked for by name, as onnxruntime requires."""
     if providers is None:
-        providers = get_available_providers()
+        providers = [CPU.name]
     if provider_options is not None and len(provider_options) != len(providers):
         raise ValueError("'providers' and 'provider_options' should be the same length if both are given.")
     chosen: list[tuple[Provider, dict]] = []

@@ -1,0 +1,25 @@
+"""Shared compilation settings and the thread count of the Numba kernels.
+
+``njit``: numba.njit with ``cache=True`` (compiled code is kept on disk, so a second process starts
+without compiling), ``nogil=True`` (another session's thread may run meanwhile) and no fastmath (the
+NumPy kernels are the reference: the same IEEE operations in the same order where it matters).
+``parallel_njit`` adds ``parallel=True`` for kernels with ``prange`` loops; ``set_threads`` applies the
+calling session's ``intra_op_num_threads`` (refrt/intra_op.py) to Numba's pool before such a call.
+"""
+
+from __future__ import annotations
+
+import numba
+
+from refrt import intra_op
+
+njit = numba.njit(cache=True, nogil=True)
+
+
+def parallel_njit(fn):
+    return numba.njit(cache=True, nogil=True, parallel=True)(fn)
+
+
+def set_threads() -> None:
+    """Numba's threads for the next parallel call from this thread: the session's setting."""
+    numba.set_num_threads(max(1, min(intra_op.threads(), numba.config.NUMBA_NUM_THREADS)))
