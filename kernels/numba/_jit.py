@@ -1,8 +1,11 @@
 """Shared compilation settings and the thread count of the Numba kernels.
 
 ``njit``: numba.njit with ``cache=True`` (compiled code is kept on disk, so a second process starts
-without compiling), ``nogil=True`` (another session's thread may run meanwhile) and no fastmath (the
-NumPy kernels are the reference: the same IEEE operations in the same order where it matters).
+without compiling), ``nogil=True`` (another session's thread may run meanwhile), ``error_model="numpy"``
+(a float division by zero gives inf/NaN as in NumPy, and no zero check blocks vectorising) and no
+fastmath (the NumPy kernels are the reference: the same IEEE operations in the same order where it
+matters). Two things that keep LLVM from vectorising a loop (measured): indexing ``x[base + j]`` (the
+negative-index check; index a row slice from 0 instead) and two array arguments sharing one buffer.
 ``parallel_njit`` adds ``parallel=True`` for kernels with ``prange`` loops; ``set_threads`` applies the
 calling session's ``intra_op_num_threads`` (refrt/intra_op.py) to Numba's pool before such a call.
 """
@@ -13,11 +16,11 @@ import numba
 
 from refrt import intra_op
 
-njit = numba.njit(cache=True, nogil=True)
+njit = numba.njit(cache=True, nogil=True, error_model="numpy")
 
 
 def parallel_njit(fn):
-    return numba.njit(cache=True, nogil=True, parallel=True)(fn)
+    return numba.njit(cache=True, nogil=True, error_model="numpy", parallel=True)(fn)
 
 
 def set_threads() -> None:
