@@ -91,7 +91,10 @@ def kernel(
     """
 
     def register(fn: Callable) -> Callable:
-        prov = provider or (_current_provider[-1] if _current_provider else DEFAULT_PROVIDER)
+        # a kernel module belongs to the provider whose package holds it, whoever imports it first (a
+        # Numba kernel module importing its NumPy counterpart must not claim the NumPy kernels)
+        prov = provider or _package_provider(fn.__module__) or (
+            _current_provider[-1] if _current_provider else DEFAULT_PROVIDER)
         params = inspect.signature(fn).parameters.values()
         kwonly = [p.name for p in params if p.kind is inspect.Parameter.KEYWORD_ONLY]
         entry = KernelEntry(
@@ -140,6 +143,16 @@ def entries(provider: str | None = None) -> Iterator[KernelEntry]:
     for key in sorted(_kernels):
         if provider is None or key[0] == provider:
             yield from _kernels[key]
+
+
+PACKAGE_PROVIDERS: dict[str, str] = {}  # kernel package -> provider; filled by refrt.providers
+
+
+def _package_provider(module: str) -> str | None:
+    for package, name in PACKAGE_PROVIDERS.items():
+        if module == package or module.startswith(package + "."):
+            return name
+    return None
 
 
 def discover(package: str, provider: str) -> None:

@@ -86,7 +86,7 @@ def test_bias_gelu_exact_and_inplace():
 @pytest.mark.parametrize("op,domain,version", [("Gelu", "", 20), ("Gelu", "refrt", 1)])
 def test_gelu_exact(op, domain, version):
     nb, ref = pair(op, version, domain)
-    x = f32(70001, scale=4)  # more than one block
+    x = f32(1_100_001, scale=4)  # above the parallel threshold (1 << 20 elements): the prange path
     same(nb(x), ref(x))
     same(nb(x[::2]), ref(x[::2]))  # non-contiguous: delegated
     same(nb(x, approximate="tanh"), ref(x, approximate="tanh"))

@@ -33,7 +33,7 @@ pjit = numba.njit(cache=True, nogil=True, error_model="numpy", parallel=True)
 sum_jit = numba.njit(cache=True, nogil=True, error_model="numpy", fastmath={"reassoc"})
 
 # Below this many elements a parallel call's thread wake-up costs more than it saves.
-PARALLEL_MIN = 1 << 16
+PARALLEL_MIN = 1 << 20  # elements: as _jit.PARALLEL_MIN_WORK (launching Numba's pool costs up to ~1 ms here)
 
 
 def both(fn):
@@ -44,7 +44,7 @@ def both(fn):
 def pick(pair, size: int):
     """The serial or the parallel compilation of ``pair`` for ``size`` elements (threads set)."""
     if size >= PARALLEL_MIN and intra_op.threads() > 1 and numba.config.NUMBA_NUM_THREADS > 1:
-        set_threads()
+        set_threads(size)
         return pair[1]
     return pair[0]
 

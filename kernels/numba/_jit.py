@@ -23,6 +23,14 @@ def parallel_njit(fn):
     return numba.njit(cache=True, nogil=True, error_model="numpy", parallel=True)(fn)
 
 
-def set_threads() -> None:
-    """Numba's threads for the next parallel call from this thread: the session's setting."""
-    numba.set_num_threads(max(1, min(intra_op.threads(), numba.config.NUMBA_NUM_THREADS)))
+# Work (elements touched, roughly) from which a parallel kernel uses more than one thread: launching
+# Numba's pool cost 0.3-1.8 ms a call on this 2-core VM while the other core was busy (OpenMP's threads
+# spin-wait, as OpenBLAS's do), so smaller calls run on the calling thread alone.
+PARALLEL_MIN_WORK = 1 << 20
+
+
+def set_threads(work: int = 0) -> None:
+    """Numba's threads for the next parallel call from this thread: the session's setting for work of
+    at least PARALLEL_MIN_WORK, else one (the prange loop then runs on the calling thread)."""
+    wanted = intra_op.threads() if work >= PARALLEL_MIN_WORK else 1
+    numba.set_num_threads(max(1, min(wanted, numba.config.NUMBA_NUM_THREADS)))

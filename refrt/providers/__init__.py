@@ -42,6 +42,9 @@ KNOWN: dict[str, Provider] = {
 }
 
 
+registry.PACKAGE_PROVIDERS.update({p.kernel_package: p.name for p in KNOWN.values()})
+
+
 def get_all_providers() -> list[str]:
     return list(KNOWN)
 

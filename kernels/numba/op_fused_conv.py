@@ -1,0 +1,125 @@
+"""FusedConv (refrt domain) on the Numba provider: depthwise convolutions compiled, the rest on BLAS.
+
+Compiled: 2-D depthwise convolution (group == C, one input channel per group, any channel multiplier),
+float32/float64, any kernel size, strides, dilations, pads or auto_pad, with the fused bias, residual Z
+(same shape as the output) and Relu or Clip applied while the row is in cache; the other activations
+run the NumPy kernel's in-place ``activate`` afterwards (same formulas, so the same numbers). Loops:
+kernels/numba/_conv.py ``direct_conv2d``, one (image, channel) plane per prange iteration.
+
+Delegated to the NumPy kernel (``prepare_fused_conv`` of kernels/numpy/op_fused_conv.py, its per-shape
+fast path included): group == 1 and other grouped convolutions, 1-D/3-D, float16 and other types, a Z
+that broadcasts, mixed types. The direct loops were measured on the benchmark's shapes and lost to
+im2col + BLAS there (single thread, this machine): ShuffleNet's group-4 1x1 convolutions 840-950 us
+against 130-370 us, MNIST's 1->16 3x3 on 28x28 45 against 26 us, 3->24 3x3 stride 2 on 224x224 3.0 ms
+against 0.7 ms. Depthwise 3x3 won: 136x28x28 stride 1 274 against 591 us, 112x56x56 stride 2 402
+against 560 us, 272x14x14 268 against 544 us, 544x7x7 314 against 485 us (NumPy: a batched matmul of
+(1 x 9) by (9 x pixels) per channel).
+
+Numbers: per output pixel the products are added in kernel order from zero, a plain dot product where
+the NumPy kernel's BLAS blocks its own way: agreement to float rounding (a few ulp), not bit for bit.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from refrt.kernels.numpy._activation_util import activate
+from refrt.kernels.numpy._conv_util import geometry
+from refrt.kernels.numpy._elementwise_util import finite_range
+from refrt.kernels.numpy.op_fused_conv import prepare_fused_conv as numpy_prepare_fused_conv
+from refrt.registry import kernel
+
+from . import _conv
+from ._jit import set_threads
+
+FAST_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+MAX_SHAPES = 64  # per node, as the NumPy kernel: input shapes whose plan is kept
+
+
+@kernel("FusedConv", domain="refrt", since=1, prepare=True)
+def prepare_fused_conv(*, auto_pad="NOTSET", dilations=None, group=1, kernel_shape=None, pads=None, strides=None,
+                       activation="", activation_params=None, packed=0):
+    """The node's run function: the compiled depthwise path for shapes it covers (decided once per input
+    shape), the NumPy kernel's run function for every other call."""
+    attrs = dict(auto_pad=auto_pad, dilations=dilations, group=group, kernel_shape=kernel_shape, pads=pads,
+                 strides=strides, activation=activation, activation_params=activation_params, packed=packed)
+    fallback = numpy_prepare_fused_conv(**attrs)
+    plans: dict[tuple, object] = {}
+
+    def run(x, w, b=None, z=None):
+        key = (x.shape, x.dtype, w.shape, w.dtype)
+        plan = plans.get(key)
+        if plan is None:
+            plan = _plan(x, w, attrs)
+            if len(plans) < MAX_SHAPES:
+                plans[key] = plan
+        if plan:
+            y = plan(x, w, b, z)
+            if y is not None:
+                return y
+        return fallback(x, w, b, z)
+
+    return run
+
+
+def _plan(x, w, attrs):
+    """A function computing the node for this (x, w) shape on the compiled path, or False."""
+    group, packed, kernel_shape = attrs["group"], attrs["packed"], attrs["kernel_shape"]
+    if x.dtype not in FAST_DTYPES or w.dtype != x.dtype or x.ndim != 4 or not x.size or not w.size:
+        return False
+    n, c = x.shape[:2]
+    m = w.shape[0]
+    if group != c or c < 2 or m % c:
+        return False  # depthwise only: dense (C = 1 included) and grouped convolutions stay on BLAS (measured faster)
+    if packed:
+        if kernel_shape is None or len(kernel_shape) != 2 or w.ndim != 2:
+            return False
+        kernel = tuple(int(k) for k in kernel_shape)
+        if w.shape[1] != kernel[0] * kernel[1]:
+            return False
+    else:
+        if w.ndim != 4 or w.shape[1] != 1:
+            return False
+        kernel = tuple(int(k) for k in w.shape[2:])
+        if kernel_shape is not None and len(kernel_shape) and tuple(int(k) for k in kernel_shape) != kernel:
+            return False
+    try:
+        geo = geometry(x.shape[2:], kernel, strides=attrs["strides"], dilations=attrs["dilations"],
+                       pads=attrs["pads"], auto_pad=attrs["auto_pad"])
+    except ValueError:
+        return False  # the NumPy kernel raises it with the node's context
+    if not all(geo.out_shape):
+        return False
+    out_shape = (n, m) + geo.out_shape
+    dtype = x.dtype
+    activation, params = attrs["activation"], attrs["activation_params"]
+    zero = dtype.type(0)
+    lo = hi = zero
+    if activation == "Relu":
+        act = _conv.ACT_RELU
+    elif activation == "Clip":
+        act = _conv.ACT_CLIP
+        flo, fhi = finite_range(dtype)  # an unset (NaN) bound is the type's finite limit, as in Clip
+        lo = dtype.type(flo if np.isnan(params[0]) else params[0])
+        hi = dtype.type(fhi if np.isnan(params[1]) else params[1])
+    else:
+        act = _conv.ACT_NONE
+    after = activation if act == _conv.ACT_NONE else ""
+    w_shape = (m, 1, kernel[0] * kernel[1])
+    none = np.zeros((1, 1, 1, 1), dtype)
+
+    def fast(x, w, b, z):
+        if b is not None and (b.shape != (m,) or b.dtype != dtype):
+            return None
+        if z is not None and (z.shape != out_shape or z.dtype != dtype):
+            return None
+        xp, offs, step, pitch = _conv.flat_padded(x, geo, dtype)
+        w3 = np.ascontiguousarray(w).reshape(w_shape)
+        y = np.empty(out_shape, dtype)
+        set_threads(y.size * kernel[0] * kernel[1])
+        _conv.direct_conv2d(xp, w3, offs, none[0, 0, 0] if b is None else b,
+                            none if z is None else np.ascontiguousarray(z), y, group, step, pitch, act, zero, lo, hi,
+                            b is not None, z is not None)
+        return activate(y, after, params) if after else y
+
+    return fast
