@@ -21,6 +21,18 @@ _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
 
 
+def _forget_pool_in_child() -> None:
+    """A forked child has none of the parent's pool threads: it makes its own pool when it needs one
+    (without this, its first chunk would wait forever on a thread that does not exist)."""
+    global _pool, _pool_lock
+    _pool = None
+    _pool_lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool_in_child)
+
+
 def set_threads(n: int) -> None:
     """Threads the kernels called from this thread may use (0 or less: one per usable core)."""
     _local.threads = n if n > 0 else CORES

@@ -108,3 +108,36 @@ def test_warm_up_that_cannot_run_on_zeros_warns_and_the_session_still_works():
         sess = refrt.InferenceSession(model, so, providers=NUMBA)
     (y,) = sess.run(None, {"x": np.arange(4, dtype=np.float32), "shape": np.array([2, 2], np.int64)})
     assert y.shape == (2, 2)
+
+
+def _big_gelu_session(providers):
+    io = ([helper.make_tensor_value_info("x", TensorProto.FLOAT, [1_200_000])],
+          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1_200_000])])
+    model = helper.make_model(helper.make_graph([helper.make_node("Gelu", ["x"], ["y"])], "g", *io),
+                              opset_imports=[helper.make_opsetid("", 20)], ir_version=9)
+    return refrt.InferenceSession(model.SerializeToString(), providers=providers)
+
+
+def _run_big_gelus(queue):
+    x = np.linspace(-4, 4, 1_200_000, dtype=np.float32)
+    a = _big_gelu_session(NUMBA).run(None, {"x": x})[0]
+    b = _big_gelu_session(["CPUExecutionProvider"]).run(None, {"x": x})[0]  # intra-op pool chunks
+    queue.put(bool(np.array_equal(a, b)))
+
+
+def test_a_forked_child_runs_kernels_after_the_parent_did():
+    # GNU OpenMP (Numba's default threading layer) hangs a forked child whose parent ran a parallel region;
+    # refrt's own pool would too if the child reused the parent's pool object
+    import multiprocessing as mp
+
+    ctx = mp.get_context("fork")
+    queue = ctx.Queue()
+    _run_big_gelus(queue)  # the parent first
+    assert queue.get(timeout=60)
+    child = ctx.Process(target=_run_big_gelus, args=(queue,))
+    child.start()
+    child.join(timeout=120)
+    if child.is_alive():
+        child.kill()
+        pytest.fail("the forked child hung running kernels the parent had run")
+    assert child.exitcode == 0 and queue.get(timeout=5)

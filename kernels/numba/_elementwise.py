@@ -26,10 +26,10 @@ from numba import prange
 
 from refrt import intra_op
 
-from ._jit import set_threads
+from ._jit import PARALLEL, set_threads
 
 jit = numba.njit(cache=True, nogil=True, error_model="numpy")
-pjit = numba.njit(cache=True, nogil=True, error_model="numpy", parallel=True)
+pjit = numba.njit(cache=True, nogil=True, error_model="numpy", parallel=PARALLEL)  # see _jit.PARALLEL
 sum_jit = numba.njit(cache=True, nogil=True, error_model="numpy", fastmath={"reassoc"})
 
 # Below this many elements a parallel call's thread wake-up costs more than it saves.

@@ -19,8 +19,17 @@ from refrt import intra_op
 njit = numba.njit(cache=True, nogil=True, error_model="numpy")
 
 
+# Kernels are written with ``prange`` but compiled without ``parallel=True``: every Numba threading layer
+# available here breaks a promise refrt makes. GNU OpenMP ("omp", the default) is not fork-safe: a process
+# forked after a parallel kernel ran hangs in its first parallel region (the conformance runner's worker
+# pool hung in CI); "workqueue" aborts the interpreter when two threads run parallel kernels at once
+# (run() must be thread-safe); "tbb" is not installed. So prange runs as range, and a kernel's work is
+# split across threads by refrt/intra_op's pool where that pays (nogil=True lets the chunks run at once).
+PARALLEL = False
+
+
 def parallel_njit(fn):
-    return numba.njit(cache=True, nogil=True, error_model="numpy", parallel=True)(fn)
+    return numba.njit(cache=True, nogil=True, error_model="numpy", parallel=PARALLEL)(fn)
 
 
 # Work (elements touched, roughly) from which a parallel kernel uses more than one thread: launching
@@ -32,5 +41,7 @@ PARALLEL_MIN_WORK = 1 << 20
 def set_threads(work: int = 0) -> None:
     """Numba's threads for the next parallel call from this thread: the session's setting for work of
     at least PARALLEL_MIN_WORK, else one (the prange loop then runs on the calling thread)."""
+    if not PARALLEL:
+        return  # numba.set_num_threads would start Numba's threading layer (OpenMP): see PARALLEL
     wanted = intra_op.threads() if work >= PARALLEL_MIN_WORK else 1
     numba.set_num_threads(max(1, min(wanted, numba.config.NUMBA_NUM_THREADS)))
