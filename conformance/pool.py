@@ -106,13 +106,15 @@ def run_tasks(
     *,
     jobs: int = 2,
     timeout: float = 30.0,
+    start_method: str | None = None,
 ) -> Iterator[tuple[Any, Any]]:
-    """Yield ``(item, result or Failure)`` for every item, in completion order."""
+    """Yield ``(item, result or Failure)`` for every item, in completion order. ``start_method`` ("spawn")
+    starts workers as fresh interpreters instead of forks (for runtimes a fork does not survive)."""
     items = list(items)
     if jobs <= 0:
         yield from _run_here(work, items, timeout)
         return
-    ctx = _context()
+    ctx = mp.get_context(start_method) if start_method else _context()
     pending = list(enumerate(items))[::-1]  # pop() from the end keeps the given order
     workers: list[_Worker] = []
     busy: dict[Any, _Worker] = {}

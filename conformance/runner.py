@@ -301,7 +301,11 @@ def run_group(
     records: dict[str, dict] = {}
     start = time.perf_counter()
     tasks = [(ref, tuple(providers), with_ort) for ref in refs]
-    for (ref, _, _), result in run_tasks(check_case, tasks, jobs=jobs, timeout=timeout):
+    # Workers of a run with compiled providers (Numba: LLVM, its caches and threads) start as fresh
+    # interpreters: a fork of a process that has used them hung in CI. The CPU provider keeps fork's
+    # millisecond starts.
+    method = None if set(providers) <= {"CPUExecutionProvider"} else "spawn"
+    for (ref, _, _), result in run_tasks(check_case, tasks, jobs=jobs, timeout=timeout, start_method=method):
         if isinstance(result, Failure):
             result = {"status": "error", "detail": result.reason, "ort": "not-checked"}
         records[ref.name] = result

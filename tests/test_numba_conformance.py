@@ -21,7 +21,7 @@ NUMBA = ("NumbaExecutionProvider", "CPUExecutionProvider")
 
 @pytest.mark.parametrize("group", ["node", "simple", "light"])
 def test_group_passes_on_the_numba_provider_with_the_same_expected_failures(group):
-    result = runner.run_group(group, providers=NUMBA, with_ort=False, progress=False, timeout=300)
+    result = runner.run_group(group, providers=NUMBA, with_ort=False, progress=False, timeout=120)
     assert len(result.records) > 0
     bad = result.unexpected_failures
     assert not bad, f"{len(bad)} {group} cases fail on the Numba provider:\n" + "\n".join(
