@@ -512,6 +512,27 @@ class LeafTable:
         return has
 
 
+def parse_v3(op: str, *, n_targets: int, weight_name: str, w_treeids, w_nodeids, w_ids, w_values, w_values_as_tensor,
+             nodes_treeids, nodes_nodeids, nodes_featureids, nodes_modes, nodes_truenodeids, nodes_falsenodeids,
+             nodes_values, nodes_values_as_tensor, nodes_missing_value_tracks_true, nodes_hitrates,
+             nodes_hitrates_as_tensor, base_values, base_values_as_tensor) -> tuple["V3Trees", np.ndarray, bool]:
+    """TreeEnsembleClassifier/Regressor 1 and 3's attributes (``weight_name``: class_weights or
+    target_weights) as (the trees, the base values (maybe none), whether a double ``*_as_tensor``
+    attribute makes the comparisons double)."""
+    values, values_double = choose(op, "nodes_values", nodes_values, nodes_values_as_tensor)
+    weights, weights_double = choose(op, weight_name, w_values, w_values_as_tensor)
+    base, base_double = choose(op, "base_values", base_values, base_values_as_tensor)
+    _, hitrates_double = choose(op, "nodes_hitrates", nodes_hitrates, nodes_hitrates_as_tensor)
+    n_nodes = 0 if nodes_treeids is None else len(nodes_treeids)
+    trees = V3Trees(op, treeids=nodes_treeids, nodeids=nodes_nodeids, featureids=nodes_featureids, modes=nodes_modes,
+                    truenodeids=nodes_truenodeids, falsenodeids=nodes_falsenodeids,
+                    values=values if values is not None else np.zeros(n_nodes),
+                    missing=nodes_missing_value_tracks_true, w_treeids=w_treeids, w_nodeids=w_nodeids,
+                    w_ids=w_ids, w_values=weights if weights is not None else np.zeros(0), n_targets=n_targets)
+    base = np.zeros(0) if base is None else base
+    return trees, base, bool(values_double or weights_double or base_double or hitrates_double)
+
+
 def choose(op: str, name: str, plain, as_tensor) -> tuple[np.ndarray | None, bool]:
     """A float attribute given either as a list of floats or (revision 3) as a double tensor:
     (float64 values or None, whether it came as the tensor)."""

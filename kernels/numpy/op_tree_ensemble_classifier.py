@@ -53,7 +53,7 @@ import numpy as np
 from refrt.registry import kernel
 
 from ._ml_util import class_labels, post_transform as apply_post_transform, probit, transform_name, write_scores
-from ._tree_util import LeafTable, V3Trees, choose, compare_input
+from ._tree_util import LeafTable, compare_input, parse_v3
 
 OP = "TreeEnsembleClassifier"
 
@@ -89,19 +89,16 @@ def _prepare(*, base_values, class_ids, class_nodeids, class_treeids, class_weig
     if labels is None:
         raise ValueError(f"{OP}: one of classlabels_int64s and classlabels_strings is required")
     n_classes = len(labels)
-    values, values_double = choose(OP, "nodes_values", nodes_values, nodes_values_as_tensor)
-    weights, weights_double = choose(OP, "class_weights", class_weights, class_weights_as_tensor)
-    base, base_double = choose(OP, "base_values", base_values, base_values_as_tensor)
-    _, hitrates_double = choose(OP, "nodes_hitrates", nodes_hitrates, nodes_hitrates_as_tensor)
-    needs_double = values_double or weights_double or base_double or hitrates_double
-    n_nodes = 0 if nodes_treeids is None else len(nodes_treeids)
-    trees = V3Trees(OP, treeids=nodes_treeids, nodeids=nodes_nodeids, featureids=nodes_featureids, modes=nodes_modes,
-                    truenodeids=nodes_truenodeids, falsenodeids=nodes_falsenodeids,
-                    values=values if values is not None else np.zeros(n_nodes),
-                    missing=nodes_missing_value_tracks_true, w_treeids=class_treeids, w_nodeids=class_nodeids,
-                    w_ids=class_ids, w_values=weights if weights is not None else np.zeros(0), n_targets=n_classes)
+    trees, base, needs_double = parse_v3(
+        OP, n_targets=n_classes, weight_name="class_weights", w_treeids=class_treeids, w_nodeids=class_nodeids,
+        w_ids=class_ids, w_values=class_weights, w_values_as_tensor=class_weights_as_tensor,
+        nodes_treeids=nodes_treeids, nodes_nodeids=nodes_nodeids, nodes_featureids=nodes_featureids,
+        nodes_modes=nodes_modes, nodes_truenodeids=nodes_truenodeids, nodes_falsenodeids=nodes_falsenodeids,
+        nodes_values=nodes_values, nodes_values_as_tensor=nodes_values_as_tensor,
+        nodes_missing_value_tracks_true=nodes_missing_value_tracks_true, nodes_hitrates=nodes_hitrates,
+        nodes_hitrates_as_tensor=nodes_hitrates_as_tensor, base_values=base_values,
+        base_values_as_tensor=base_values_as_tensor)
     forest = trees.forest
-    base = np.zeros(0) if base is None else base
     binary_case = n_classes == 2 and len(np.unique(trees.all_ids)) == 1
     all_positive = not (trees.all_values < 0).any()
     table = LeafTable(forest, trees.w_leaf, trees.w_ids, trees.w_values, n_classes) if n_classes > 1 else None

@@ -40,7 +40,7 @@ from refrt.registry import kernel
 
 from ._ml_util import post_transform as apply_post_transform
 from ._ml_util import probit, transform_name
-from ._tree_util import SMALL_SUM, LeafTable, V3Trees, choose, compare_input
+from ._tree_util import SMALL_SUM, LeafTable, compare_input, parse_v3
 
 OP = "TreeEnsembleRegressor"
 AGGREGATES = ("AVERAGE", "SUM", "MIN", "MAX")
@@ -78,19 +78,16 @@ def _prepare(*, aggregate_function, base_values, n_targets, nodes_falsenodeids, 
     if n_targets is None or n_targets <= 0:
         raise ValueError(f"{OP}: n_targets must be positive, got {n_targets}")
     n_targets = int(n_targets)
-    values, values_double = choose(OP, "nodes_values", nodes_values, nodes_values_as_tensor)
-    weights, weights_double = choose(OP, "target_weights", target_weights, target_weights_as_tensor)
-    base, base_double = choose(OP, "base_values", base_values, base_values_as_tensor)
-    _, hitrates_double = choose(OP, "nodes_hitrates", nodes_hitrates, nodes_hitrates_as_tensor)
-    needs_double = values_double or weights_double or base_double or hitrates_double
-    n_nodes = 0 if nodes_treeids is None else len(nodes_treeids)
-    trees = V3Trees(OP, treeids=nodes_treeids, nodeids=nodes_nodeids, featureids=nodes_featureids, modes=nodes_modes,
-                    truenodeids=nodes_truenodeids, falsenodeids=nodes_falsenodeids,
-                    values=values if values is not None else np.zeros(n_nodes),
-                    missing=nodes_missing_value_tracks_true, w_treeids=target_treeids, w_nodeids=target_nodeids,
-                    w_ids=target_ids, w_values=weights if weights is not None else np.zeros(0), n_targets=n_targets)
+    trees, base, needs_double = parse_v3(
+        OP, n_targets=n_targets, weight_name="target_weights", w_treeids=target_treeids, w_nodeids=target_nodeids,
+        w_ids=target_ids, w_values=target_weights, w_values_as_tensor=target_weights_as_tensor,
+        nodes_treeids=nodes_treeids, nodes_nodeids=nodes_nodeids, nodes_featureids=nodes_featureids,
+        nodes_modes=nodes_modes, nodes_truenodeids=nodes_truenodeids, nodes_falsenodeids=nodes_falsenodeids,
+        nodes_values=nodes_values, nodes_values_as_tensor=nodes_values_as_tensor,
+        nodes_missing_value_tracks_true=nodes_missing_value_tracks_true, nodes_hitrates=nodes_hitrates,
+        nodes_hitrates_as_tensor=nodes_hitrates_as_tensor, base_values=base_values,
+        base_values_as_tensor=base_values_as_tensor)
     forest = trees.forest
-    base = np.zeros(0) if base is None else base
     if len(base) not in (0, n_targets):
         raise ValueError(f"{OP}: base_values should have 0 or {n_targets} values, got {len(base)}")
     if n_targets > 1:
