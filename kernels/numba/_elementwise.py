@@ -37,8 +37,10 @@ PARALLEL_MIN = 1 << 20  # elements: as _jit.PARALLEL_MIN_WORK (launching Numba's
 
 
 def both(fn):
-    """(serial, parallel) compilations of one Python function written with prange."""
-    return jit(fn), pjit(fn)
+    """(serial, parallel) compilations of one Python function written with prange; while kernels compile
+    serial (_jit.PARALLEL) both are the one serial compilation, not two identical ones."""
+    serial = jit(fn)
+    return serial, (pjit(fn) if PARALLEL else serial)
 
 
 def pick(pair, size: int):
