@@ -46,25 +46,40 @@ def prepare_fused_conv(*, auto_pad="NOTSET", dilations=None, group=1, kernel_sha
     immutable, so concurrent runs at worst work out the same entry twice."""
     attrs = dict(auto_pad=auto_pad, dilations=dilations, group=group, kernel_shape=kernel_shape, pads=pads,
                  strides=strides, activation=activation, activation_params=activation_params, packed=packed)
+    return build_fused_conv(attrs, epilogue)
+
+
+def epilogue(y: np.ndarray, b, z, activation: str, params) -> np.ndarray:
+    """y + b (per output channel), + z, then the activation, in place on the fresh (N, M, pixels) ``y``
+    (``z`` already of y's shape). A provider may pass its own to ``build_fused_conv`` (the same numbers)."""
+    if b is not None:
+        y += b.reshape(b.shape[0], 1)
+    if z is not None:
+        y += z
+    return activate(y, activation, params)
+
+
+def build_fused_conv(attrs: dict, epilogue=epilogue):
+    """``prepare_fused_conv``'s run function for bound attributes, with the given epilogue on the fast paths."""
     shapes: dict[tuple, object] = {}
 
     def run(x, w, b=None, z=None):
         key = (x.shape, x.dtype, w.shape, w.dtype)
         fast = shapes.get(key)
         if fast is None:
-            fast = _fast_path(x, w, attrs)
+            fast = _fast_path(x, w, attrs, epilogue)
             if len(shapes) < MAX_SHAPES:
                 shapes[key] = fast
         if fast:
             y = fast(x, w, b, z)
             if y is not None:
                 return y
-        return fused_conv(x, w, b, z, **attrs)
+        return fused_conv(x, w, b, z, **attrs, _epilogue=epilogue)
 
     return run
 
 
-def _fast_path(x, w, attrs):
+def _fast_path(x, w, attrs, epilogue=epilogue):
     """For one (x, w) shape and type: a function computing the fused result with everything that depends
     only on the shapes done once, or False where the general kernel should run (groups, narrow or mixed
     types, shapes large enough for the banded path, or anything the general kernel must reject)."""
@@ -135,17 +150,13 @@ def _fast_path(x, w, attrs):
         else:  # (G, M/G, K/G) @ (N, G, K/G, P) -> (N, G, M/G, P): each group its own rows, as Conv does
             y = np.matmul(w.reshape(group, m // group, kg), cols.reshape(n, group, kg, pixels)).reshape(n, m, pixels)
         del cols  # the im2col copy goes before the epilogue, whose broadcast needs a buffer of its own
-        if b is not None:
-            y += b.reshape(m, 1)
-        if z is not None:
-            y += z.reshape(y.shape)
-        return activate(y, activation, params).reshape(out_shape)
+        return epilogue(y, b, None if z is None else z.reshape(y.shape), activation, params).reshape(out_shape)
 
     return fast
 
 
 def fused_conv(x, w, b=None, z=None, *, auto_pad="NOTSET", dilations=None, group=1, kernel_shape=None, pads=None,
-               strides=None, activation="", activation_params=None, packed=0):
+               strides=None, activation="", activation_params=None, packed=0, _epilogue=epilogue):
     if packed:  # back to (M, C/group, *kernel): a free view of the packed matrix
         w = w.reshape((w.shape[0], -1) + tuple(int(k) for k in kernel_shape))
     # Bands only pay where one image's im2col matrix (about C * taps * pixels) exceeds a band.
@@ -155,7 +166,7 @@ def fused_conv(x, w, b=None, z=None, *, auto_pad="NOTSET", dilations=None, group
         geo = geometry(x.shape[2:], w.shape[2:], strides=strides, dilations=dilations, pads=pads, auto_pad=auto_pad)
         n, m = x.shape[0], w.shape[0]
         if z is None or z.shape == (n, m) + geo.out_shape:
-            y = _banded(x, w, b, z, geo, activation, activation_params)
+            y = _banded(x, w, b, z, geo, activation, activation_params, _epilogue)
             if y is not None:
                 return y
     y = conv(x, w, b, auto_pad=auto_pad, dilations=dilations, group=group, kernel_shape=kernel_shape, pads=pads,
@@ -168,7 +179,7 @@ def fused_conv(x, w, b=None, z=None, *, auto_pad="NOTSET", dilations=None, group
     return activate(y, activation, activation_params)
 
 
-def _banded(x, w, b, z, geo, activation, params) -> np.ndarray | None:
+def _banded(x, w, b, z, geo, activation, params, epilogue=epilogue) -> np.ndarray | None:
     """The fused result with the im2col matrix built band by band (None: take the plain path)."""
     n, c = x.shape[:2]
     m = w.shape[0]
@@ -191,10 +202,7 @@ def _banded(x, w, b, z, geo, activation, params) -> np.ndarray | None:
             cols = win[i][lead + (slice(r0, r1),)].reshape(k, (r1 - r0) * row)  # this band's im2col copy
             np.matmul(w2, cols, out=y[i, :, r0 * row:r1 * row])  # (M, K) @ (K, P) into the output
     # the epilogue over the whole (contiguous) output: faster than per band on strided views
-    if b is not None:
-        y += b.astype(x.dtype, copy=False).reshape(m, 1)
-    if z is not None:
-        y += z.reshape(y.shape)
-    if activate(y, activation, params) is not y:
+    b = None if b is None else b.astype(x.dtype, copy=False)
+    if epilogue(y, b, None if z is None else z.reshape(y.shape), activation, params) is not y:
         raise AssertionError("activation not applied in place")  # float32/float64 only come here
     return y.reshape((n, m) + geo.out_shape)
