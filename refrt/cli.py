@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import importlib
 import math
 import os
 import statistics
@@ -20,6 +21,9 @@ from refrt.errors import OrtError
 from refrt.plan import schema_for
 from refrt.providers import KNOWN
 from refrt.types import np_dtype
+
+# Subcommands that live beside the feature they drive: refrt/<name>.py defines ``add_cli(subparsers)``.
+FEATURE_CLIS: tuple[str, ...] = ()
 
 DEMO_MODEL = os.path.join(os.path.dirname(__file__), "models", "demo_cnn.onnx")
 
@@ -318,6 +322,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if bench is not None:
         bench.add_arguments(p)
     p.set_defaults(func=cmd_bench)
+
+    for name in FEATURE_CLIS:
+        importlib.import_module(f"refrt.{name}").add_cli(sub)
 
     args = parser.parse_args(argv)
     try:
