@@ -15,6 +15,7 @@ from refrt.errors import (  # noqa: E402
 )
 from refrt.providers import get_all_providers, get_available_providers  # noqa: E402
 from refrt.registry import kernel  # noqa: E402
+from refrt import hub  # noqa: E402
 from refrt.session import (  # noqa: E402
     ExecutionMode, GraphOptimizationLevel, InferenceSession, ModelMetadata, NodeArg, RunOptions,
     SessionOptions,
@@ -29,6 +30,6 @@ def get_device() -> str:
 __all__ = [
     "__version__", "InferenceSession", "SessionOptions", "RunOptions", "GraphOptimizationLevel",
     "ExecutionMode", "NodeArg", "ModelMetadata", "get_all_providers", "get_available_providers",
-    "get_device", "kernel", "Fail", "InvalidArgument", "NoSuchFile", "InvalidProtobuf", "InvalidGraph",
+    "get_device", "kernel", "hub", "Fail", "InvalidArgument", "NoSuchFile", "InvalidProtobuf", "InvalidGraph",
     "NotImplemented", "RuntimeException", "EPFail", "EngineError", "ModelLoaded", "NoModel", "OrtError",
 ]
