@@ -16,6 +16,7 @@ from refrt.errors import (  # noqa: E402
 from refrt.providers import get_all_providers, get_available_providers  # noqa: E402
 from refrt.registry import kernel  # noqa: E402
 from refrt import hub  # noqa: E402
+from refrt.slicing import save_sliced, slice_model  # noqa: E402
 from refrt.session import (  # noqa: E402
     ExecutionMode, GraphOptimizationLevel, InferenceSession, ModelMetadata, NodeArg, RunOptions,
     SessionOptions,
@@ -30,6 +31,6 @@ def get_device() -> str:
 __all__ = [
     "__version__", "InferenceSession", "SessionOptions", "RunOptions", "GraphOptimizationLevel",
     "ExecutionMode", "NodeArg", "ModelMetadata", "get_all_providers", "get_available_providers",
-    "get_device", "kernel", "hub", "Fail", "InvalidArgument", "NoSuchFile", "InvalidProtobuf", "InvalidGraph",
+    "get_device", "kernel", "hub", "slice_model", "save_sliced", "Fail", "InvalidArgument", "NoSuchFile", "InvalidProtobuf", "InvalidGraph",
     "NotImplemented", "RuntimeException", "EPFail", "EngineError", "ModelLoaded", "NoModel", "OrtError",
 ]
