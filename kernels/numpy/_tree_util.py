@@ -32,6 +32,9 @@ as onnxruntime's C++ comparison converts them).
 
 from __future__ import annotations
 
+import dataclasses
+from typing import Callable
+
 import numpy as np
 
 from refrt.intra_op import run_chunks
@@ -164,6 +167,14 @@ class Forest:
         nan_branch = np.zeros(2 * n_nodes, dtype=bool)
         nan_branch[:2 * self.n_branches] = np.repeat(nan_false.astype(bool), 2)
         return "fast", split2, kids, nan_branch
+
+    def one_comparison_tables(self, dtype) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """The fast form's per-state tables for compare type ``dtype``, or None where it does not apply:
+        ``(split2, kids, nan_branch)`` indexed by state ``2 * node (+ branch)``: node i takes branch
+        ``x > split2[2i]`` (0: the "<=" side), ``nan_branch[2i]`` for a NaN x, and goes to node
+        ``kids[2i + branch] >> 1``; a leaf's split is +inf and both its branches lead back to it."""
+        tables = self._tables_for(dtype)
+        return None if tables[0] != "fast" else tables[1:]
 
     def _tables_for(self, dtype: np.dtype):
         dtype = np.dtype(dtype)
@@ -510,6 +521,38 @@ class LeafTable:
         for t in range(len(leaves)):
             has |= self.has.take(leaves[t], axis=0)
         return has
+
+
+@dataclasses.dataclass(frozen=True)
+class PreparedTrees:
+    """What a prepared TreeEnsembleClassifier/Regressor kernel is made of, for another provider that
+    computes the walk and the score sum its own way (the Numba provider) and hands the sums back.
+    The NumPy prepare functions return their run function with this as its ``prepared`` attribute.
+
+    - ``forest``, ``trees``: the parsed trees (``trees.leaf_value``: a leaf's single-target value);
+    - ``table``: the per-leaf weights (None for a one-class classifier or a one-target regressor);
+    - ``needs_double``: ``*_as_tensor`` attributes, so X must be double (``compare_input``);
+    - ``n_targets``: targets or classes; ``aggregate``: the regressor's aggregate_function
+      ("SUM" for the classifier);
+    - ``finish(scores, has, dtype)``: the node's outputs from the SUM of the weights reached (N, C)
+      in the compare type ``dtype`` (added tree after tree from 0, see ``LeafTable.sum``) and which
+      columns have a score (N, C) bool; None where the sums are not what the kernel needs (MIN/MAX,
+      a one-class classifier).
+    - ``labels``: the classifier's class labels; ``positive_binary``: the classifier's plainest
+      binary case (two labels, every weight for class 0 and none negative, no base values,
+      post_transform NONE), where for rows whose class 0 has a score s (class 1 none) ``finish``
+      gives the label ``labels[s > 0.5]`` and the scores ``[1 - s, s]`` in float32.
+    """
+
+    forest: Forest
+    trees: "V3Trees"
+    table: "LeafTable | None"
+    needs_double: bool
+    n_targets: int
+    aggregate: str
+    finish: "Callable[[np.ndarray, np.ndarray, np.dtype], object] | None"
+    labels: "np.ndarray | None" = None
+    positive_binary: bool = False
 
 
 def parse_v3(op: str, *, n_targets: int, weight_name: str, w_treeids, w_nodeids, w_ids, w_values, w_values_as_tensor,

@@ -52,59 +52,92 @@ def tree_ensemble(
 ):
     if x.ndim != 2:
         raise ValueError(f"TreeEnsemble: X must be [N, F], got shape {list(x.shape)}")
-    modes = _ints("nodes_modes", nodes_modes)
-    n_nodes = len(modes)
-    features = _ints("nodes_featureids", nodes_featureids, n_nodes)
-    splits = np.asarray(_required("nodes_splits", nodes_splits)).reshape(-1)
-    true_ids = _ints("nodes_truenodeids", nodes_truenodeids, n_nodes)
-    false_ids = _ints("nodes_falsenodeids", nodes_falsenodeids, n_nodes)
-    true_leaf = _ints("nodes_trueleafs", nodes_trueleafs, n_nodes).astype(bool)
-    false_leaf = _ints("nodes_falseleafs", nodes_falseleafs, n_nodes).astype(bool)
-    missing_true = (np.zeros(n_nodes, dtype=bool) if nodes_missing_value_tracks_true is None
-                    else _ints("nodes_missing_value_tracks_true", nodes_missing_value_tracks_true, n_nodes).astype(bool))
-    weights = np.asarray(_required("leaf_weights", leaf_weights)).reshape(-1)
-    targets = _ints("leaf_targetids", leaf_targetids, len(weights))
-    roots = _ints("tree_roots", tree_roots)
-    n_targets = int(n_targets) if n_targets is not None else int(targets.max(initial=-1)) + 1
-    if len(splits) != n_nodes:
-        raise ValueError(f"TreeEnsemble: nodes_splits has {len(splits)} entries, expected {n_nodes}")
-    if modes.size and (modes.min() < LEQ or modes.max() > MEMBER):
-        raise ValueError("TreeEnsemble: nodes_modes must lie in 0..6")
-    _check_ids("tree_roots", roots, n_nodes)
-    _check_ids("nodes_featureids", features, x.shape[1])
-    _check_ids("leaf_targetids", targets, n_targets)
-    _check_ids("nodes_truenodeids", true_ids[true_leaf], len(weights))
-    _check_ids("nodes_truenodeids", true_ids[~true_leaf], n_nodes)
-    _check_ids("nodes_falsenodeids", false_ids[false_leaf], len(weights))
-    _check_ids("nodes_falsenodeids", false_ids[~false_leaf], n_nodes)
-    if aggregate_function not in (AVERAGE, SUM, MIN, MAX):
-        raise ValueError(f"TreeEnsemble: aggregate_function must be 0..3, got {aggregate_function}")
-    if post_transform not in (NONE, SOFTMAX, LOGISTIC, SOFTMAX_ZERO, PROBIT):
-        raise ValueError(f"TreeEnsemble: post_transform must be 0..4, got {post_transform}")
-    members = Members("TreeEnsemble", modes, membership_values)
+    attrs = dict(locals())
+    del attrs["x"]
+    return Ensemble(**attrs).run(x)
 
-    n_rows, n_trees = x.shape[0], len(roots)
-    # a child is a node id or, after the n_nodes branch nodes, a leaf; a root whose two branches
-    # are the same leaf is a tree of one leaf: no comparison at all
-    single = true_leaf[roots] & false_leaf[roots] & (true_ids[roots] == false_ids[roots])
-    forest = Forest("TreeEnsemble", features=features, modes=modes, splits=splits,
-                    true_child=np.where(true_leaf, n_nodes + true_ids, true_ids),
-                    false_child=np.where(false_leaf, n_nodes + false_ids, false_ids), missing_true=missing_true,
-                    roots=np.where(single, n_nodes + true_ids[roots], roots), n_leaves=len(weights), members=members)
-    compare = x.astype(np.result_type(x.dtype, splits.dtype), copy=False)
-    leaf = forest.leaves(compare).T.reshape(-1)  # row-major (row, tree) order
-    slot = np.repeat(np.arange(n_rows), n_trees) * n_targets + targets[leaf]
-    w = weights[leaf].astype(np.float64)
-    if aggregate_function in (SUM, AVERAGE):
-        scores = np.bincount(slot, weights=w, minlength=n_rows * n_targets)
-        if aggregate_function == AVERAGE and n_trees:
-            scores /= n_trees
-    else:
-        scores = np.full(n_rows * n_targets, np.inf if aggregate_function == MIN else -np.inf)
-        (np.minimum if aggregate_function == MIN else np.maximum).at(scores, slot, w)
+
+class Ensemble:
+    """A TreeEnsemble node's attributes, parsed and checked (all but what depends on X), and how it
+    runs: ``run(x)`` is the kernel; ``compare_input``, ``sums_to_output`` are its steps for a
+    provider that walks and sums its own way (the Numba provider)."""
+
+    def __init__(
+        self, *, aggregate_function=1, leaf_targetids=None, leaf_weights=None, membership_values=None,
+        n_targets=None, nodes_falseleafs=None, nodes_falsenodeids=None, nodes_featureids=None,
+        nodes_hitrates=None, nodes_missing_value_tracks_true=None, nodes_modes=None, nodes_splits=None,
+        nodes_trueleafs=None, nodes_truenodeids=None, post_transform=0, tree_roots=None,
+    ):
+        modes = _ints("nodes_modes", nodes_modes)
+        n_nodes = len(modes)
+        features = _ints("nodes_featureids", nodes_featureids, n_nodes)
+        splits = np.asarray(_required("nodes_splits", nodes_splits)).reshape(-1)
+        true_ids = _ints("nodes_truenodeids", nodes_truenodeids, n_nodes)
+        false_ids = _ints("nodes_falsenodeids", nodes_falsenodeids, n_nodes)
+        true_leaf = _ints("nodes_trueleafs", nodes_trueleafs, n_nodes).astype(bool)
+        false_leaf = _ints("nodes_falseleafs", nodes_falseleafs, n_nodes).astype(bool)
+        missing_true = (np.zeros(n_nodes, dtype=bool) if nodes_missing_value_tracks_true is None
+                        else _ints("nodes_missing_value_tracks_true", nodes_missing_value_tracks_true,
+                                   n_nodes).astype(bool))
+        weights = np.asarray(_required("leaf_weights", leaf_weights)).reshape(-1)
+        targets = _ints("leaf_targetids", leaf_targetids, len(weights))
+        roots = _ints("tree_roots", tree_roots)
+        n_targets = int(n_targets) if n_targets is not None else int(targets.max(initial=-1)) + 1
+        if len(splits) != n_nodes:
+            raise ValueError(f"TreeEnsemble: nodes_splits has {len(splits)} entries, expected {n_nodes}")
+        if modes.size and (modes.min() < LEQ or modes.max() > MEMBER):
+            raise ValueError("TreeEnsemble: nodes_modes must lie in 0..6")
+        _check_ids("tree_roots", roots, n_nodes)
+        _check_ids("leaf_targetids", targets, n_targets)
+        _check_ids("nodes_truenodeids", true_ids[true_leaf], len(weights))
+        _check_ids("nodes_truenodeids", true_ids[~true_leaf], n_nodes)
+        _check_ids("nodes_falsenodeids", false_ids[false_leaf], len(weights))
+        _check_ids("nodes_falsenodeids", false_ids[~false_leaf], n_nodes)
+        if aggregate_function not in (AVERAGE, SUM, MIN, MAX):
+            raise ValueError(f"TreeEnsemble: aggregate_function must be 0..3, got {aggregate_function}")
+        if post_transform not in (NONE, SOFTMAX, LOGISTIC, SOFTMAX_ZERO, PROBIT):
+            raise ValueError(f"TreeEnsemble: post_transform must be 0..4, got {post_transform}")
+        members = Members("TreeEnsemble", modes, membership_values)
+        # a child is a node id or, after the n_nodes branch nodes, a leaf; a root whose two branches
+        # are the same leaf is a tree of one leaf: no comparison at all
+        single = true_leaf[roots] & false_leaf[roots] & (true_ids[roots] == false_ids[roots])
+        self.forest = Forest("TreeEnsemble", features=features, modes=modes, splits=splits,
+                             true_child=np.where(true_leaf, n_nodes + true_ids, true_ids),
+                             false_child=np.where(false_leaf, n_nodes + false_ids, false_ids),
+                             missing_true=missing_true, roots=np.where(single, n_nodes + true_ids[roots], roots),
+                             n_leaves=len(weights), members=members)
+        self.features, self.splits_dtype = features, splits.dtype
+        self.weights, self.targets, self.n_targets = weights, targets, n_targets
+        self.n_trees = len(roots)
+        self.aggregate, self.transform = aggregate_function, post_transform
+
+    def compare_input(self, x: np.ndarray) -> np.ndarray:
+        """X checked, in the type the splits are compared in (the common type of X and the splits)."""
+        if x.ndim != 2:
+            raise ValueError(f"TreeEnsemble: X must be [N, F], got shape {list(x.shape)}")
+        _check_ids("nodes_featureids", self.features, x.shape[1])
+        return x.astype(np.result_type(x.dtype, self.splits_dtype), copy=False)
+
+    def sums_to_output(self, scores: np.ndarray, x_dtype) -> np.ndarray:
+        """The output from the float64 SUM (N, n_targets) of the leaf weights reached, added tree
+        after tree from 0 (SUM and AVERAGE): AVERAGE's division, the post transform, X's type."""
+        if self.aggregate == AVERAGE and self.n_trees:
+            scores /= self.n_trees
+        return _post_transform(scores, self.transform).astype(x_dtype)
+
+    def run(self, x: np.ndarray) -> np.ndarray:
+        compare = self.compare_input(x)
+        n_rows, n_trees, n_targets = x.shape[0], self.n_trees, self.n_targets
+        leaf = self.forest.leaves(compare).T.reshape(-1)  # row-major (row, tree) order
+        slot = np.repeat(np.arange(n_rows), n_trees) * n_targets + self.targets[leaf]
+        w = self.weights[leaf].astype(np.float64)
+        if self.aggregate in (SUM, AVERAGE):
+            scores = np.bincount(slot, weights=w, minlength=n_rows * n_targets)
+            return self.sums_to_output(scores.reshape(n_rows, n_targets), x.dtype)
+        scores = np.full(n_rows * n_targets, np.inf if self.aggregate == MIN else -np.inf)
+        (np.minimum if self.aggregate == MIN else np.maximum).at(scores, slot, w)
         scores[np.isinf(scores) & (np.bincount(slot, minlength=scores.size) == 0)] = 0.0
-    scores = _post_transform(scores.reshape(n_rows, n_targets), post_transform)
-    return scores.astype(x.dtype)
+        return _post_transform(scores.reshape(n_rows, n_targets), self.transform).astype(x.dtype)
 
 
 def _required(name: str, value):

@@ -53,7 +53,7 @@ import numpy as np
 from refrt.registry import kernel
 
 from ._ml_util import class_labels, post_transform as apply_post_transform, probit, transform_name, write_scores
-from ._tree_util import LeafTable, compare_input, parse_v3
+from ._tree_util import LeafTable, PreparedTrees, compare_input, parse_v3
 
 OP = "TreeEnsembleClassifier"
 
@@ -120,8 +120,10 @@ def _prepare(*, base_values, class_ids, class_nodeids, class_treeids, class_weig
         leaves = forest.leaves(xc)
         if n_classes == 1:
             return _one_class(leaves, trees.leaf_value.astype(dtype), dtype)
-        scores = table.sum(leaves, dtype)
-        has = np.array(table.row_has_score(leaves))
+        return finish(table.sum(leaves, dtype), np.array(table.row_has_score(leaves)), dtype)
+
+    def finish(scores, has, dtype):
+        """Labels and scores from the class sums (N, C) and which classes have one (both modified)."""
         if n_classes > 2:
             return _multiclass(scores, has, dtype)
         return _binary(scores, has, dtype)
@@ -188,4 +190,12 @@ def _prepare(*, base_values, class_ids, class_nodeids, class_treeids, class_weig
         z = probit(score) if transform == "PROBIT" else score.astype(np.float32)
         return label, z.reshape(-1, 1)
 
+    # for a provider that computes the sums its own way (the Numba provider's kernel)
+    # (positive_binary: what _binary does with one score per row, class 0's, in the binary case with
+    # all weights >= 0, no base values and no transform: label by s > 0.5, scores [1 - s, s])
+    positive_binary = bool(binary_case and all_positive and len(base) == 0 and transform == "NONE"
+                           and trees.all_ids.size and trees.all_ids[0] == 0)
+    run.prepared = PreparedTrees(forest=forest, trees=trees, table=table, needs_double=needs_double,
+                                 n_targets=n_classes, aggregate="SUM", finish=finish if n_classes > 1 else None,
+                                 labels=labels, positive_binary=positive_binary)
     return run

@@ -40,7 +40,7 @@ from refrt.registry import kernel
 
 from ._ml_util import post_transform as apply_post_transform
 from ._ml_util import probit, transform_name
-from ._tree_util import SMALL_SUM, LeafTable, compare_input, parse_v3
+from ._tree_util import SMALL_SUM, LeafTable, PreparedTrees, compare_input, parse_v3
 
 OP = "TreeEnsembleRegressor"
 AGGREGATES = ("AVERAGE", "SUM", "MIN", "MAX")
@@ -90,31 +90,51 @@ def _prepare(*, aggregate_function, base_values, n_targets, nodes_falsenodeids, 
     forest = trees.forest
     if len(base) not in (0, n_targets):
         raise ValueError(f"{OP}: base_values should have 0 or {n_targets} values, got {len(base)}")
+    table = None
     if n_targets > 1:
         combine, fill = {"MIN": (np.minimum, np.inf), "MAX": (np.maximum, -np.inf)}.get(aggregate_function,
                                                                                        (np.add, 0.0))
         table = LeafTable(forest, trees.w_leaf, trees.w_ids, trees.w_values, n_targets, combine=combine, fill=fill)
+    n_trees = len(forest.roots)
 
     def run(x):
         xc = compare_input(OP, x, needs_double, forest)
         dtype = xc.dtype  # onnxruntime's threshold type: scores are computed in it
         leaves = forest.leaves(xc)
         if n_targets == 1:
-            return _single_target(leaves, trees.leaf_value.astype(dtype), dtype).reshape(-1, 1)
+            return _single_target(leaves, trees.leaf_value.astype(dtype), dtype)
         if aggregate_function in ("SUM", "AVERAGE"):
-            scores = table.sum(leaves, dtype)
+            return finish_sum(table.sum(leaves, dtype), table.row_has_score(leaves), dtype)
+        scores = table.reduce(leaves, dtype, np.minimum if aggregate_function == "MIN" else np.maximum)
+        return _finish(scores, table.row_has_score(leaves), dtype)
+
+    def finish_sum(scores, has, dtype):
+        """The output from the SUM of the weights reached, (N, C) in ``dtype`` (SUM and AVERAGE)."""
+        if n_targets == 1:
+            score = scores[:, 0]
             if aggregate_function == "AVERAGE":
-                scores = scores / dtype.type(len(leaves))
-        else:
-            scores = table.reduce(leaves, dtype, np.minimum if aggregate_function == "MIN" else np.maximum)
+                score = (score / dtype.type(n_trees)).astype(dtype)
+            return _single_output(score + _origin(dtype))
+        if aggregate_function == "AVERAGE":
+            scores = scores / dtype.type(n_trees)
+        return _finish(scores, has, dtype)
+
+    def _finish(scores, has, dtype):
         if len(base) == n_targets:
             scores = scores + base.astype(dtype)
-        scores = np.where(table.row_has_score(leaves), scores, dtype.type(0))
+        scores = np.where(has, scores, dtype.type(0))
         return apply_post_transform(scores, transform)
 
+    def _origin(dtype):
+        return dtype.type(base[0]) if len(base) == 1 else dtype.type(0)
+
+    def _single_output(score):
+        if transform == "PROBIT":
+            return probit(score).reshape(-1, 1)
+        return score.astype(np.float32).reshape(-1, 1)
+
     def _single_target(leaves, value, dtype):
-        origin = dtype.type(base[0]) if len(base) == 1 else dtype.type(0)
-        n_trees, n_rows = leaves.shape
+        n_rows = leaves.shape[1]
         if aggregate_function in ("SUM", "AVERAGE"):
             if n_trees and n_trees * n_rows <= SMALL_SUM:  # one running sum over the trees: the same order
                 score = np.cumsum(value.take(leaves, mode="clip"), axis=0, dtype=dtype)[-1]
@@ -122,15 +142,16 @@ def _prepare(*, aggregate_function, base_values, n_targets, nodes_falsenodeids, 
                 score = np.zeros(n_rows, dtype=dtype)
                 for t in range(n_trees):
                     score += value.take(leaves[t], mode="clip")
-            if aggregate_function == "AVERAGE":
-                score = (score / dtype.type(n_trees)).astype(dtype)
-            score = score + origin
-        elif n_trees:
+            return finish_sum(score.reshape(-1, 1), None, dtype)
+        origin = _origin(dtype)
+        if n_trees:
             score = (value[leaves].min(axis=0) if aggregate_function == "MIN" else value[leaves].max(axis=0)) + origin
         else:
             score = np.full(n_rows, origin, dtype=dtype)
-        if transform == "PROBIT":
-            return probit(score)
-        return score.astype(np.float32)
+        return _single_output(score)
 
+    # for a provider that computes the sums its own way (the Numba provider's kernel)
+    run.prepared = PreparedTrees(forest=forest, trees=trees, table=table, needs_double=needs_double,
+                                 n_targets=n_targets, aggregate=aggregate_function,
+                                 finish=finish_sum if aggregate_function in ("SUM", "AVERAGE") else None)
     return run
