@@ -23,7 +23,7 @@ from refrt.providers import KNOWN
 from refrt.types import np_dtype
 
 # Subcommands that live beside the feature they drive: refrt/<name>.py defines ``add_cli(subparsers)``.
-FEATURE_CLIS: tuple[str, ...] = ()
+FEATURE_CLIS: tuple[str, ...] = ("compare", "hub", "slicing")
 
 DEMO_MODEL = os.path.join(os.path.dirname(__file__), "models", "demo_cnn.onnx")
 
@@ -34,7 +34,7 @@ def random_inputs(sess: refrt.InferenceSession, dims: dict[str, int] | None = No
     feeds = {}
     for arg in sess.get_inputs():
         if not arg.type.startswith("tensor("):
-            raise SystemExit(f"input '{arg.name}' is {arg.type}: give it with --input NAME=FILE.npy")
+            raise ValueError(f"input '{arg.name}' is {arg.type}: give it with --input NAME=FILE.npy")
         shape = [d if isinstance(d, int) else (dims or {}).get(d, 1) for d in arg.shape]
         elem = getattr(onnx.TensorProto, arg.type[len("tensor("):-1].upper())
         dtype = np_dtype(elem)
@@ -48,7 +48,7 @@ def random_inputs(sess: refrt.InferenceSession, dims: dict[str, int] | None = No
             value = (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)).astype(dtype)
         else:
             value = np.full(shape, "a", dtype=object)
-        feeds[arg.name] = value
+        feeds[arg.name] = np.asarray(value)  # a 0-d comparison gives a NumPy scalar, not an array
     return feeds
 
 

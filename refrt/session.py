@@ -322,6 +322,20 @@ class InferenceSession:
             counts[step.provider] = counts.get(step.provider, 0) + 1
         return counts
 
+    def value_names(self) -> list[str]:
+        """Every value of the model as written (functions inlined), in topological order: node outputs,
+        then the graph outputs that are not node outputs; each can be fetched by ``run``."""
+        graph = self._graph
+        known = {vi.name for vi in graph.inputs} | set(graph.initializers)
+        names = [o for n in graph.nodes for o in n.outputs if o and o not in known]
+        return list(dict.fromkeys(names + [vi.name for vi in graph.outputs]))
+
+    def intermediate(self, input_feed: dict[str, Any], names: Sequence[str] | None = None) -> dict[str, Any]:
+        """{name: value} for ``names`` (default: every value, see ``value_names``) from one run."""
+        from refrt.compare import intermediates
+
+        return intermediates(self, input_feed, names)
+
     def get_providers(self) -> list[str]:
         return [p.name for p, _ in self._providers]
 
