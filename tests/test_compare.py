@@ -201,6 +201,13 @@ def test_intermediates_returns_every_value_of_one_run():
     (y,) = sess.run(["y"], {"x": x})
     np.testing.assert_array_equal(values["y"], y)
     assert list(intermediates(model, {"x": x}, ["act"])) == ["act"]
+    # the session's own helper: the same values, and run(None, ...) unchanged beside it
+    assert sess.value_names() == ["mm", "biased", "act", "y", "s"]
+    from_session = sess.intermediate({"x": x})
+    assert list(from_session) == list(values)
+    for name in values:
+        np.testing.assert_array_equal(from_session[name], values[name])
+    assert [o.name for o in sess.get_outputs()] == ["y", "s"] and len(sess.run(None, {"x": x})) == 2
 
 
 # -- the command ---------------------------------------------------------------------------------
