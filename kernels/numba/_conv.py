@@ -1,29 +1,35 @@
 """Compiled loops shared by the Numba provider's convolution and pooling kernels (2-D, NCHW, C order).
 
-Every loop runs over the output one (image, channel) plane per ``prange`` iteration and one output row
-at a time, so the row being built stays in L1 while all its taps are added; the pooling loop never
-materialises padding (out-of-range taps are skipped: exactly the zeros the NumPy kernel adds).
+- ``direct_conv2d``: a direct (grouped) convolution over zero-padded, flattened planes (``flat_padded``), one
+  (image, channel) plane per iteration. Per output pixel the products are added in (input channel, kernel
+  row, kernel column) order, starting from zero: a plain dot product where the NumPy kernel's BLAS uses its
+  own blocking, so results agree to rounding, not bit for bit. Bias, residual Z, Relu or Clip follow in the
+  NumPy kernel's order (y + b, then + z, then the activation).
+- ``conv_epilogue``: the bias / residual / Relu / Clip steps after a BLAS convolution, one pass per block.
+- ``pool2d``: MaxPool and AveragePool, separable like kernels/numpy/_pool_util.py (kernel rows first, then
+  kernel columns, taps in order, over a padded copy holding the same pad values), so results are the same
+  numbers bit for bit; an average divides by the same per-window counts. Per plane: a padded buffer, then
+  one long contiguous pass per kernel row, then one pass per kernel column, where the NumPy kernel makes a
+  whole-array strided pass per tap. Measured (single thread, float32, NumPy kernel -> this): MaxPool 3x3
+  stride 2 pad 1 on 64x112x112 0.88 -> 0.55 ms, 3x3 stride 1 pad 1 on 256x28x28 0.49 -> 0.40 ms, on
+  576x14x14 0.39 -> 0.35 ms, 2x2 stride 2 on 64x224x224 1.96 -> 1.52 ms, on 16x28x28 33 -> 12 us;
+  AveragePool 3x3 stride 1 pad 1 on 256x28x28 0.57 -> 0.39 ms, on 576x14x14 0.46 -> 0.36 ms, 2x2 stride 2
+  on 64x224x224 2.09 -> 1.41 ms. (A first MaxPool loop that wrote np.maximum's NaN rule as one
+  `x >= y or x != x` select was left scalar by LLVM and lost on every large shape; see ``_larger``.)
 
-- ``direct_conv2d``: a direct (grouped) convolution over zero-padded, flattened planes (``flat_padded``). Per output pixel the products are added in
-  (input channel, kernel row, kernel column) order, starting from zero: a plain dot product where the
-  NumPy kernel's BLAS uses its own blocking, so results agree to rounding, not bit for bit. Bias,
-  residual Z, Relu or Clip follow in the NumPy kernel's order (y + b, then + z, then the activation).
-- ``avg_pool2d``: separable like kernels/numpy/_pool_util.py (kernel rows first, then kernel columns,
-  taps in order), so the sums are the same numbers bit for bit; it divides by the same per-window counts.
-
-Measured slower than the NumPy kernels and therefore not kept (single thread, this machine): a
-separable MaxPool loop (3x3 stride 2 on 64x112x112: 1.7-2.4 ms against 0.9-1.4 ms; the NumPy kernel's
-whole-array np.maximum passes are already vectorized), GlobalAveragePool replaying NumPy's pairwise
-sum (1000x13x13: 132 against 78 us) and GlobalMaxPool (148 against 68 us): those ops run on the next
-provider (the NumPy one).
+Measured slower than the NumPy kernels and therefore not kept (single thread, this machine):
+GlobalAveragePool replaying NumPy's pairwise sum (1000x13x13: 132 against 78 us) and GlobalMaxPool (148
+against 68 us); an im2col loop (per band of output rows) for the BLAS convolutions (3x slower than
+NumPy's strided copy on VGG's and ResNet's shapes): those run on the NumPy provider.
 """
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 from numba import prange, uint64 as U
 
-from ._jit import njit, parallel_njit
+from ._jit import PARALLEL_MIN_WORK, njit, parallel_njit
 
 ACT_NONE, ACT_RELU, ACT_CLIP = 0, 1, 2
 
@@ -101,46 +107,6 @@ def _tap_range(k, ow_n, wd, sw, dw, pl):
     return ow0, ow1, U(ow0 * sw + off)
 
 
-@parallel_njit
-def avg_pool2d(x, y, counts, kh_n, kw_n, sh, sw, dh, dw, pt, pl, zero):
-    """Window sums (kernel rows first, then columns, as the NumPy kernel) divided by ``counts``."""
-    n_img, ch, h, wd = x.shape
-    oh_n, ow_n = y.shape[2], y.shape[3]
-    for t in prange(n_img * ch):
-        n = U(t // ch)
-        c = U(t % ch)
-        col = np.empty(wd, x.dtype)
-        for oh in range(oh_n):
-            first = True
-            for kh in range(kh_n):
-                ih = oh * sh - pt + kh * dh
-                if ih < 0 or ih >= h:
-                    continue
-                i = U(ih)
-                if first:
-                    for iw in range(U(wd)):
-                        col[iw] = x[n, c, i, iw]
-                    first = False
-                else:
-                    for iw in range(U(wd)):
-                        col[iw] += x[n, c, i, iw]
-            if first:
-                for iw in range(U(wd)):
-                    col[iw] = zero
-            o = U(oh)
-            for ow in range(U(ow_n)):
-                y[n, c, o, ow] = zero
-            for k in range(kw_n):  # taps in order; a skipped pad column adds the NumPy kernel's zero
-                ow0, ow1, base = _tap_range(k, ow_n, wd, sw, dw, pl)
-                for j in range(U(ow1 - ow0)):
-                    y[n, c, o, U(ow0) + j] += col[base + U(sw) * j]
-            for ow in range(U(ow_n)):
-                y[n, c, o, ow] /= counts[o, ow]
-    return y
-
-
-
-
 def flat_padded(x, geo, dtype):
     """(xp, offs, step, pitch) for ``direct_conv2d``: x zero-padded, each plane flattened with a row
     length the column stride divides, long enough for the last tap's pass over the dropped columns."""
@@ -166,17 +132,28 @@ def poolable(x) -> bool:
     return x.dtype in POOL_DTYPES and x.ndim == 4 and x.size > 0
 
 
-def run_avg_pool(x, geo, counts):
-    """AveragePool's Y for a ``poolable`` x; ``counts`` (out_shape, x's type): the per-window divisors."""
-    if not all(geo.out_shape):
-        return None
-    from ._jit import set_threads
+def run_pool(x, geo, is_max: bool, counts=None):
+    """MaxPool's or AveragePool's Y for a ``poolable`` x (2-D windows): planes split across the session's
+    threads for large inputs. ``counts`` (out_shape, x's type): an average's per-window divisors."""
+    from refrt import intra_op
+    from refrt.kernels.numpy._conv_util import lowest
 
     y = np.empty(x.shape[:2] + geo.out_shape, x.dtype)
-    set_threads(y.size * geo.kernel[0] * geo.kernel[1])
-    return avg_pool2d(np.ascontiguousarray(x), y, counts, geo.kernel[0], geo.kernel[1], geo.strides[0],
-                      geo.strides[1], geo.dilations[0], geo.dilations[1], geo.begin[0], geo.begin[1],
-                      x.dtype.type(0))
+    xc = np.ascontiguousarray(x)
+    pad = x.dtype.type(lowest(x.dtype)) if is_max else x.dtype.type(0)
+    cnt = counts if counts is not None else _NO_COUNTS[x.dtype.char]
+    args = (geo.kernel[0], geo.kernel[1], geo.strides[0], geo.strides[1], geo.dilations[0], geo.dilations[1],
+            geo.begin[0], geo.begin[1], pad, is_max, cnt)
+    planes = x.shape[0] * x.shape[1]
+    plane_work = max(1, x[0, 0].size * (geo.kernel[0] + geo.kernel[1]))
+    if x.size * (geo.kernel[0] + geo.kernel[1]) >= PARALLEL_MIN_WORK:
+        intra_op.run_chunks(lambda a, b: pool2d(xc, y, a, b, *args), planes, max(1, PARALLEL_MIN_WORK // 2 // plane_work))
+    else:
+        pool2d(xc, y, 0, planes, *args)
+    return y
+
+
+_NO_COUNTS = {t.char: np.ones((1, 1), t) for t in (np.dtype(np.float32), np.dtype(np.float64))}
 
 
 @njit
@@ -235,47 +212,69 @@ def _clip_row(r, lo, hi):
         r[q] = hi if v > hi else v
 
 
-@njit
-def _larger(a, b):
-    """np.maximum's choice: the larger, and NaN wherever either is NaN."""
-    return a if (a >= b or a != a) else b
+@numba.njit(inline="always")
+def _larger(x, y):
+    """np.maximum(x, y) on an array: NaN wins, a tie gives y (so -0.0 vs 0.0 gives y). Written as three
+    selects, the form LLVM vectorizes (one `x >= y or x != x` select is left scalar: 3x slower)."""
+    m = y if y >= x else x
+    m = x if x != x else m
+    return y if y != y else m
 
 
 @njit
-def max_pool2d(x, y, kh_n, kw_n, sh, sw, dh, dw, pt, pl, low):
-    """Window maxima, separable as the NumPy kernel (kernel rows into a padded row buffer, then kernel
-    columns); padding is ``low`` (never chosen over a value, as the NumPy kernel's padding) and NaN wins."""
+def pool2d(x, y, first, last, kh_n, kw_n, sh, sw, dh, dw, pt, pl, pad, is_max, counts):
+    """Planes first..last (image * channels + channel) of a window max (``is_max``) or average, separable as
+    kernels/numpy/_pool_util.py: each plane is copied into a padded buffer (``pad``: the lowest value for
+    max, zero for average, in the same places as the NumPy kernel's padded copy), kernel rows are combined
+    into whole padded rows (one long contiguous pass per tap), then kernel columns (taps in order), and an
+    average divides by ``counts`` (OH, OW). The same operations in the same order: identical results."""
     n_img, ch, h, wd = x.shape
     oh_n, ow_n = y.shape[2], y.shape[3]
-    need = (ow_n - 1) * sw + (kw_n - 1) * dw + 1
-    col = np.empty(max(need, pl + wd), x.dtype)
-    col[:] = low
-    cv = col[pl:pl + wd]
+    wp = max(pl + wd, (ow_n - 1) * sw + (kw_n - 1) * dw + 1)
+    hp = max(pt + h, (oh_n - 1) * sh + (kh_n - 1) * dh + 1)
+    xp = np.empty(hp * wp, x.dtype)
+    xp[:] = pad
+    v = np.empty(wp, x.dtype)
     swu = U(sw)
-    for t in range(n_img * ch):
+    for t in range(first, last):
         n = U(t // ch)
         c = U(t % ch)
+        for ih in range(h):  # the interior; the padding cells keep ``pad``
+            xp[(ih + pt) * wp + pl:(ih + pt) * wp + pl + wd] = x[n, c, U(ih)]
         for oh in range(oh_n):
-            first = True
-            for kh in range(kh_n):
-                ih = oh * sh - pt + kh * dh
-                if ih < 0 or ih >= h:
-                    continue
-                row = x[n, c, U(ih)]
-                if first:
-                    cv[:] = row
-                    first = False
+            top = oh * sh * wp
+            v[:] = xp[top:top + wp]
+            for kh in range(1, kh_n):
+                rk = xp[top + kh * dh * wp:top + kh * dh * wp + wp]
+                if is_max:
+                    for j in range(U(wp)):
+                        v[j] = _larger(v[j], rk[j])
                 else:
-                    for iw in range(U(wd)):
-                        cv[iw] = _larger(cv[iw], row[iw])
+                    for j in range(U(wp)):
+                        v[j] += rk[j]
             yr = y[n, c, U(oh)]
-            if first:
-                yr[:] = low
-                continue
-            for ow in range(U(ow_n)):
-                yr[ow] = col[ow * swu]
-            for k in range(1, kw_n):
-                tap = col[k * dw:]
+            if swu == 1:
+                yr[:] = v[:ow_n]
+                for k in range(1, kw_n):
+                    vk = v[k * dw:]
+                    if is_max:
+                        for ow in range(U(ow_n)):
+                            yr[ow] = _larger(yr[ow], vk[ow])
+                    else:
+                        for ow in range(U(ow_n)):
+                            yr[ow] += vk[ow]
+            else:
                 for ow in range(U(ow_n)):
-                    yr[ow] = _larger(yr[ow], tap[ow * swu])
-    return y
+                    yr[ow] = v[ow * swu]
+                for k in range(1, kw_n):
+                    vk = v[k * dw:]
+                    if is_max:
+                        for ow in range(U(ow_n)):
+                            yr[ow] = _larger(yr[ow], vk[ow * swu])
+                    else:
+                        for ow in range(U(ow_n)):
+                            yr[ow] += vk[ow * swu]
+            if not is_max:
+                cr = counts[U(oh)]
+                for ow in range(U(ow_n)):
+                    yr[ow] /= cr[ow]
