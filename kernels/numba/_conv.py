@@ -239,11 +239,16 @@ def pool2d(x, y, first, last, kh_n, kw_n, sh, sw, dh, dw, pt, pl, pad, is_max, c
     for t in range(first, last):
         n = U(t // ch)
         c = U(t % ch)
-        for ih in range(h):  # the interior; the padding cells keep ``pad``
-            xp[(ih + pt) * wp + pl:(ih + pt) * wp + pl + wd] = x[n, c, U(ih)]
+        for ih in range(h):  # the interior; the padding cells keep ``pad`` (explicit loops: Numba's slice
+            src = x[n, c, U(ih)]  # assignment measured 1.6x slower here)
+            dst = xp[(ih + pt) * wp + pl:]
+            for iw in range(U(wd)):
+                dst[iw] = src[iw]
         for oh in range(oh_n):
             top = oh * sh * wp
-            v[:] = xp[top:top + wp]
+            r0 = xp[top:]
+            for j in range(U(wp)):
+                v[j] = r0[j]
             for kh in range(1, kh_n):
                 rk = xp[top + kh * dh * wp:top + kh * dh * wp + wp]
                 if is_max:
@@ -254,7 +259,8 @@ def pool2d(x, y, first, last, kh_n, kw_n, sh, sw, dh, dw, pt, pl, pad, is_max, c
                         v[j] += rk[j]
             yr = y[n, c, U(oh)]
             if swu == 1:
-                yr[:] = v[:ow_n]
+                for ow in range(U(ow_n)):
+                    yr[ow] = v[ow]
                 for k in range(1, kw_n):
                     vk = v[k * dw:]
                     if is_max:
