@@ -19,6 +19,7 @@ from refrt import hub  # noqa: E402
 from refrt.slicing import save_sliced, slice_model  # noqa: E402
 from refrt.compare import compare, intermediates  # noqa: E402
 from refrt.dataframe import ONNXModel  # noqa: E402
+from refrt.iobinding import IOBinding, OrtValue  # noqa: E402
 from refrt.session import (  # noqa: E402
     ExecutionMode, GraphOptimizationLevel, InferenceSession, ModelMetadata, NodeArg, RunOptions,
     SessionOptions,
@@ -33,6 +34,6 @@ def get_device() -> str:
 __all__ = [
     "__version__", "InferenceSession", "SessionOptions", "RunOptions", "GraphOptimizationLevel",
     "ExecutionMode", "NodeArg", "ModelMetadata", "get_all_providers", "get_available_providers",
-    "get_device", "kernel", "hub", "slice_model", "save_sliced", "compare", "intermediates", "ONNXModel", "Fail", "InvalidArgument", "NoSuchFile", "InvalidProtobuf", "InvalidGraph",
+    "get_device", "kernel", "hub", "slice_model", "save_sliced", "compare", "intermediates", "ONNXModel", "IOBinding", "OrtValue", "Fail", "InvalidArgument", "NoSuchFile", "InvalidProtobuf", "InvalidGraph",
     "NotImplemented", "RuntimeException", "EPFail", "EngineError", "ModelLoaded", "NoModel", "OrtError",
 ]

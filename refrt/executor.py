@@ -17,6 +17,8 @@ from refrt.plan import Plan, Step
 
 def run_plan(plan: Plan, env: list[Any], profile: list | None = None) -> list[Any]:
     """Execute ``plan`` over ``env`` (template + feeds) and return the requested values."""
+    if len(env) < plan.n_slots:  # slots for device copies added after the template was taken
+        env.extend([None] * (plan.n_slots - len(env)))
     if profile is not None:
         return _run_profiled(plan, env, profile)
     step = None

@@ -5,6 +5,14 @@ is looked up by the exact schema revision for the model's opset (first provider 
 list that has it), attributes are converted and completed with the schema's defaults, and every
 value name becomes an index into a flat list. ``CompiledGraph.plan_for(outputs)`` then picks the
 nodes those outputs need and the point after which each intermediate can be released.
+
+With a device provider (CUDA) in the list, a value lives on the host or on the device. The plan then
+holds explicit transfer steps, MemcpyFromHost and MemcpyToHost as onnxruntime names them, wherever a
+node reads a value from the other side: graph inputs go up once, graph outputs come down once, a node
+that falls back to the CPU gets a download before it and an upload after it. Initializers that device
+nodes read are uploaded once, here. Shape and Size read only metadata and run on the host without a
+copy; small int64 shape arithmetic between them and the shape inputs of device nodes (Reshape's shape,
+Slice's starts ...: refrt.device.HOST_INPUTS) stays on the host too, as onnxruntime places it.
 """
 
 from __future__ import annotations
@@ -19,6 +27,7 @@ import onnx
 from onnx import AttributeProto, helper
 
 from refrt import registry
+from refrt.device import HOST_INPUTS, METADATA_OPS
 from refrt.errors import Fail, InvalidGraph, NotImplemented
 from refrt.ir import Graph, Node
 from refrt.providers import Provider
@@ -81,6 +90,11 @@ class Step(NamedTuple):
 class Plan:
     steps: tuple[Step, ...]
     output_slots: tuple[int, ...]
+    n_slots: int = 0  # slots the plan uses (transfer copies may extend the graph's template)
+
+
+HOST, DEVICE = "host", "device"
+MEMCPY = {DEVICE: "MemcpyFromHost", HOST: "MemcpyToHost"}  # by the side a copy goes to
 
 
 @dataclass(frozen=True)
@@ -96,13 +110,17 @@ class CompiledNode:
 class CompiledGraph:
     """A graph whose nodes are resolved and bound; read-only once built (shared by all runs)."""
 
-    def __init__(self, graph: Graph, providers: Sequence[Provider]):
+    def __init__(self, graph: Graph, providers: Sequence[Provider], device=None):
         self.graph = graph
         self.providers = list(providers)
+        # the device of the list's device provider (refrt.device.Device); None: everything on the host
+        self.device = device if any(p.device != "CPU" for p in self.providers) else None
         self.slots: dict[str, int] = {"": ABSENT}
         names = [vi.name for vi in graph.inputs] + list(graph.initializers) + graph.outer_refs
         for name in names:
             self._slot(name)
+        self._host_providers = [p for p in self.providers if p.device == "CPU"]
+        self._host_preferred = _host_preferred_nodes(graph) if self.device is not None else frozenset()
         self.nodes = tuple(self._compile(node) for node in graph.nodes)
         template = [None] * len(self.slots)
         for name, tensor in graph.initializers.items():
@@ -110,6 +128,12 @@ class CompiledGraph:
             array.flags.writeable = False  # constants are shared across runs and threads
             template[self.slots[name]] = array
         self.template = template
+        self.device_nodes = frozenset(
+            i for i, cn in enumerate(self.nodes) if self.device is not None and self._on_device(cn.provider)
+        )
+        self.uploaded: dict[str, int] = {}  # initializer -> slot of its device copy
+        if self.device is not None:
+            self._upload_initializers()
         self.producer = {o: i for i, cn in enumerate(self.nodes) for o in cn.node.outputs if o}
         # Values a node may overwrite in place (refrt/passes/mark_inplace.py): not fetchable here.
         self.overwritten = frozenset(
@@ -118,6 +142,20 @@ class CompiledGraph:
         )
         self._plans: dict[tuple[str, ...], Plan] = {}
         self._lock = threading.Lock()
+
+    def _on_device(self, provider: str) -> bool:
+        return any(p.name == provider and p.device != "CPU" for p in self.providers)
+
+    def _upload_initializers(self) -> None:
+        """Device copies of the initializers device nodes read, made once (session creation)."""
+        for i in sorted(self.device_nodes):
+            node = self.nodes[i].node
+            for k, name in enumerate(node.inputs):
+                if name in self.graph.initializers and name not in self.uploaded and k not in HOST_INPUTS.get(node.op_type, ()):
+                    slot = self._slot(f"\0{DEVICE}:{name}")
+                    self.template.extend([None] * (len(self.slots) - len(self.template)))
+                    self.template[slot] = self.device.upload(self.template[self.slots[name]], kind="initializers")
+                    self.uploaded[name] = slot
 
     def _slot(self, name: str) -> int:
         if name not in self.slots:
@@ -128,7 +166,7 @@ class CompiledGraph:
         if (node.domain, node.op_type) == ("ai.onnx.preview.training", "Gradient"):
             from refrt.gradient import gradient_graph
 
-            body = CompiledGraph(gradient_graph(self.graph, node), self.providers)
+            body = CompiledGraph(gradient_graph(self.graph, node), self.providers, self.device)
             call = _FunctionCall(body, [vi.name for vi in body.graph.outputs])
             inputs = tuple(self._slot(n) if n else ABSENT for n in node.inputs)
             return CompiledNode(call, inputs, self._output_slots(node), node, "gradient graph", None)
@@ -152,7 +190,7 @@ class CompiledGraph:
         graph = body_graph(node, body, self.graph.opsets)
         produced = {vi.name for vi in graph.outputs}
         formal = [n if n in produced else None for n in body.output]
-        return _FunctionCall(CompiledGraph(graph, self.providers), formal[: len(node.outputs)])
+        return _FunctionCall(CompiledGraph(graph, self.providers, self.device), formal[: len(node.outputs)])
 
     def _type_of(self, name: str) -> onnx.TypeProto | None:
         if name in self.graph.value_info:
@@ -165,17 +203,18 @@ class CompiledGraph:
         return None
 
     def _compile_kernel(self, node: Node) -> CompiledNode:
+        providers = self._host_providers if node.index in self._host_preferred else self.providers
         if not node.subgraphs:
-            fn, entry = bind_node(node, self.graph.opsets, self.providers)
+            fn, entry = bind_node(node, self.graph.opsets, providers)
             inputs = tuple(self._slot(n) if n else ABSENT for n in node.inputs)
             return CompiledNode(fn, inputs, self._output_slots(node), node, entry.provider, entry)
-        entry, version = resolve(node, self.graph.opsets, self.providers)
+        entry, version = resolve(node, self.graph.opsets, providers)
         attrs = bind_attributes(node, entry, version)
         for name, sub in node.subgraphs.items():
             attrs[name] = (
-                [CompiledGraph(g, self.providers) for g in sub]
+                [CompiledGraph(g, self.providers, self.device) for g in sub]
                 if isinstance(sub, list)
-                else CompiledGraph(sub, self.providers)
+                else CompiledGraph(sub, self.providers, self.device)
             )
         inputs = [self._slot(n) if n else ABSENT for n in node.inputs]
         fn = _WithOuterScope(entry.fn, attrs, len(inputs), tuple(node.implicit_inputs))
@@ -186,18 +225,23 @@ class CompiledGraph:
         # An omitted output still gets a slot of its own, released right after the node.
         return tuple(self._slot(n) if n else self._slot(f"\0{node.index}:{i}") for i, n in enumerate(node.outputs))
 
-    def plan_for(self, outputs: Sequence[str]) -> Plan:
-        """The steps that compute ``outputs`` (names already validated), with release points."""
-        key = tuple(outputs)
+    def plan_for(self, outputs: Sequence[str], device_feeds: frozenset = frozenset(),
+                 device_fetches: frozenset = frozenset()) -> Plan:
+        """The steps that compute ``outputs`` (names already validated), with release points.
+
+        ``device_feeds``: inputs fed as device arrays; ``device_fetches``: outputs to leave on the device
+        (IOBinding). Both only matter with a device provider."""
+        key = (tuple(outputs), device_feeds, device_fetches) if self.device is not None else tuple(outputs)
         plan = self._plans.get(key)
         if plan is None:
             with self._lock:
-                plan = self._plans.get(key) or self._build_plan(key)
+                plan = self._plans.get(key) or self._build_plan(tuple(outputs), device_feeds, device_fetches)
                 if len(self._plans) < 64:
                     self._plans[key] = plan
         return plan
 
-    def _build_plan(self, outputs: tuple[str, ...]) -> Plan:
+    def _build_plan(self, outputs: tuple[str, ...], device_feeds: frozenset = frozenset(),
+                    device_fetches: frozenset = frozenset()) -> Plan:
         needed: set[int] = set()
         stack = [self.producer[o] for o in outputs if o in self.producer]
         while stack:
@@ -208,13 +252,18 @@ class CompiledGraph:
             node = self.nodes[i].node
             stack += [self.producer[n] for n in (*node.inputs, *node.implicit_inputs) if n in self.producer]
         order = sorted(needed)  # nodes are stored in topological order
-        keep = {self.slots[o] for o in outputs}
-        produced = {s for i in order for s in self.nodes[i].outputs}
+        if self.device is None:
+            raw = [(cn.fn, cn.inputs, cn.outputs, cn.node, cn.provider) for cn in (self.nodes[i] for i in order)]
+            output_slots = tuple(self.slots[o] for o in outputs)
+        else:
+            raw, output_slots = self._with_transfers(order, outputs, device_feeds, device_fetches)
+        keep = set(output_slots)
+        produced = {s for r in raw for s in r[2]}
         last_use: dict[int, int] = {}
-        for pos, i in enumerate(order):
-            for s in self.nodes[i].outputs:
+        for pos, r in enumerate(raw):
+            for s in r[2]:
                 last_use.setdefault(s, pos)  # never read: release right away
-            for s in self.nodes[i].inputs:
+            for s in r[1]:
                 if s in produced:
                     last_use[s] = pos
         frees: dict[int, list[int]] = {}
@@ -222,12 +271,119 @@ class CompiledGraph:
             if s not in keep:
                 frees.setdefault(pos, []).append(s)
         steps = tuple(
-            Step(
-                cn.fn, cn.inputs, cn.outputs, tuple(frees.get(pos, ())), len(cn.outputs) == 1, cn.node, cn.provider
-            )
-            for pos, cn in ((pos, self.nodes[i]) for pos, i in enumerate(order))
+            Step(fn, inputs, outs, tuple(frees.get(pos, ())), len(outs) == 1, node, provider)
+            for pos, (fn, inputs, outs, node, provider) in enumerate(raw)
         )
-        return Plan(steps, tuple(self.slots[o] for o in outputs))
+        return Plan(steps, output_slots, len(self.slots))
+
+    def _with_transfers(self, order: list[int], outputs: tuple[str, ...], device_feeds: frozenset,
+                        device_fetches: frozenset) -> tuple[list, tuple[int, ...]]:
+        """The nodes in ``order`` with a copy step before each read of a value on the other side."""
+        device = self.device
+        device_provider = next(p.name for p in self.providers if p.device != "CPU")
+        names = {slot: name for name, slot in self.slots.items()}
+        where: dict[str, dict[str, int]] = {}  # value -> {side: slot holding it there}
+        for vi in self.graph.inputs:
+            where[vi.name] = {DEVICE if vi.name in device_feeds else HOST: self.slots[vi.name]}
+        for name in self.graph.initializers:
+            where[name] = {HOST: self.slots[name]}
+            if name in self.uploaded:
+                where[name][DEVICE] = self.uploaded[name]
+        for name in self.graph.outer_refs:
+            where.setdefault(name, {HOST: self.slots[name]})
+        raw: list = []
+
+        def on(side: str, name: str) -> int:
+            """The slot of ``name`` on ``side``, adding the copy step that puts it there if needed."""
+            have = where.setdefault(name, {HOST: self.slots[name]})
+            if side not in have:
+                source = next(iter(have.values()))
+                target = self._slot(f"\0{side}:{name}")
+                op = MEMCPY[side]
+                copy = Node(-1, f"{op}_{name}", op, "", [name], [f"\0{side}:{name}"], {})
+                fn = device.upload if side == DEVICE else device.download
+                raw.append((fn, (source,), (target,), copy, device_provider))
+                have[side] = target
+            return have[side]
+
+        for i in order:
+            cn = self.nodes[i]
+            side = DEVICE if i in self.device_nodes else HOST
+            host_args = HOST_INPUTS.get(cn.node.op_type, ()) if side == DEVICE else ()
+            inputs = []
+            for k, slot in enumerate(cn.inputs):
+                name = names[slot]
+                if slot == ABSENT:
+                    inputs.append(slot)
+                elif cn.node.op_type in METADATA_OPS and cn.kernel is not None and cn.node.domain == "":
+                    inputs.append(next(iter(where.setdefault(name, {HOST: slot}).values())))  # reads .shape only
+                else:
+                    inputs.append(on(HOST if k in host_args else side, name))
+            fn = _DeviceKernel(cn.fn, device) if side == DEVICE else cn.fn
+            raw.append((fn, tuple(inputs), cn.outputs, cn.node, cn.provider))
+            for name in cn.node.outputs:
+                if name:
+                    where[name] = {side: self.slots[name]}
+        output_slots = tuple(on(DEVICE if o in device_fetches else HOST, o) for o in outputs)
+        return raw, output_slots
+
+class _DeviceKernel:
+    """A device node's kernel: a host array it returns (a kernel that left the device) is uploaded
+    after it and counted as an "implicit" copy, so the next device node still gets a device array."""
+
+    __slots__ = ("fn", "device")
+
+    def __init__(self, fn: Callable, device):
+        self.fn = fn
+        self.device = device
+
+    def __call__(self, *args):
+        result = self.fn(*args)
+        if isinstance(result, tuple):
+            return tuple(self._on_device(r) for r in result)
+        return self._on_device(result)
+
+    def _on_device(self, value):
+        if value.__class__ is np.ndarray or isinstance(value, np.generic):
+            return self.device.upload(value, kind="implicit")
+        return value
+
+
+def _host_preferred_nodes(graph: Graph) -> frozenset[int]:
+    """Nodes onnxruntime would keep on the CPU next to a GPU: small shape arithmetic. A node is kept on
+    the host when its outputs feed only shape inputs (HOST_INPUTS) or other host-preferred nodes, and
+    all its inputs are host values (initializers, Shape/Size outputs, other host-preferred outputs)."""
+    consumers: dict[str, list[tuple[Node, int]]] = {}
+    for node in graph.nodes:
+        for k, name in enumerate(node.inputs):
+            consumers.setdefault(name, []).append((node, k))
+    graph_outputs = {vi.name for vi in graph.outputs}
+    host_values = set(graph.initializers)
+    preferred: set[int] = set()
+    candidates = [n for n in graph.nodes if n.domain == "" and not n.subgraphs]
+    for node in candidates:  # forward: inputs all on the host
+        if node.op_type in METADATA_OPS:  # always on the host: they read only the input's shape
+            preferred.add(node.index)
+            host_values.update(o for o in node.outputs if o)
+        elif node.inputs and all(not n or n in host_values for n in node.inputs):
+            preferred.add(node.index)
+            host_values.update(o for o in node.outputs if o)
+    changed = True
+    while changed:  # backward: drop those whose outputs something other than a shape input reads
+        changed = False
+        for node in candidates:
+            if node.index not in preferred or node.op_type in METADATA_OPS:
+                continue
+            for name in node.outputs:
+                uses = consumers.get(name, [])
+                if name in graph_outputs or any(
+                    c.index not in preferred and c.op_type not in METADATA_OPS
+                    and k not in HOST_INPUTS.get(c.op_type, ()) for c, k in uses
+                ):
+                    preferred.discard(node.index)
+                    changed = True
+                    break
+    return frozenset(preferred)
 
 
 def _initializer_array(name: str, tensor: onnx.TensorProto) -> np.ndarray:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import json
 import os
@@ -16,7 +17,7 @@ import numpy as np
 import onnx
 import onnx.inliner
 
-from refrt import check, intra_op, ir, levels, loader
+from refrt import check, device as devices, intra_op, ir, levels, loader
 from refrt.errors import Fail, InvalidArgument
 from refrt.executor import run_plan
 from refrt.plan import CompiledGraph
@@ -197,6 +198,26 @@ class _InputSpec:
             )
         return array.astype(self.dtype)
 
+    def convert_device(self, value: Any, device: "devices.Device | None") -> Any:
+        """A fed device array (CuPy, __cuda_array_interface__, DLPack) checked like a NumPy one: kept on
+        ``device`` when the session has one, else copied to the host."""
+        if self.kind != "tensor_type":
+            raise RuntimeError(f"Input '{self.name}' is {self.type}: only tensors can be fed as device arrays")
+        if device is not None:
+            try:
+                array = device.adopt(value)
+            except TypeError:
+                array = devices.to_host(value)
+        else:
+            array = devices.to_host(value)
+        if self.dtype is not None and np.dtype(array.dtype) != self.dtype:
+            raise InvalidArgument(
+                f"Unexpected input data type. Actual: ({value_type_string(np.empty(0, array.dtype))}) , "
+                f"expected: ({self.tensor_type})"
+            )
+        self._check_shape(array)
+        return array
+
     def _check_shape(self, array: np.ndarray) -> None:
         if self.shape is None:
             return
@@ -284,7 +305,10 @@ class InferenceSession:
                 f"session.disable_optimizers names unknown passes {sorted(unknown)}; passes: {levels.all_pass_names()}"
             )
         graph = levels.optimize(self._graph, self._sess_options.graph_optimization_level, order, disabled)
-        compiled = CompiledGraph(graph, order)
+        device = next((d for d in (p.make_device(opts) for p, opts in chosen) if d is not None), None)
+        compiled = CompiledGraph(graph, order, device)
+        if device is not None:
+            compiled.plan_for(self._output_names)  # host-device copies placed now, at session creation
         specs = {}
         for vi in self._graph.inputs:
             spec = _InputSpec(vi, overridable=vi.name in self._graph.initializers)
@@ -319,8 +343,25 @@ class InferenceSession:
         """{provider: nodes it runs} in this session's optimized plan (refrt's; onnxruntime logs it)."""
         counts: dict[str, int] = {}
         for step in self._compiled.plan_for(self._output_names).steps:
-            counts[step.provider] = counts.get(step.provider, 0) + 1
+            if step.node.index >= 0:  # not a MemcpyFromHost/MemcpyToHost step
+                counts[step.provider] = counts.get(step.provider, 0) + 1
         return counts
+
+    def transfers(self) -> dict[str, int]:
+        """Host-device copies so far (refrt's): {"MemcpyFromHost", "MemcpyToHost", "initializers" (at
+        session creation), "implicit" (host arrays device kernels returned)}; empty without a device."""
+        device = self._compiled.device
+        return dict(device.counts) if device is not None else {}
+
+    def io_binding(self) -> "IOBinding":
+        """An IOBinding for ``run_with_iobinding``: inputs and outputs bound to host or device memory."""
+        from refrt.iobinding import IOBinding
+
+        return IOBinding(self)
+
+    def run_with_iobinding(self, iobinding: "IOBinding", run_options: RunOptions | None = None) -> None:
+        """Run with the binding's inputs; its outputs stay where they were bound (``get_outputs``)."""
+        iobinding._run(run_options)
 
     def value_names(self) -> list[str]:
         """Every value of the model as written (functions inlined), in topological order: node outputs,
@@ -376,6 +417,19 @@ class InferenceSession:
     # -- running ---------------------------------------------------------------------------
     def run(self, output_names: Sequence[str] | None, input_feed: dict[str, Any], run_options: RunOptions | None = None) -> list[Any]:
         """Compute ``output_names`` (None or []: the graph outputs; any intermediate name works too)."""
+        results, values = self._run_values(output_names, input_feed, run_options)
+        # Outputs are the caller's own arrays, as in onnxruntime: never a view of a constant or a feed.
+        feeds = [v for v in values.values() if isinstance(v, np.ndarray)]
+        return [
+            r.copy() if isinstance(r, np.ndarray) and (not r.flags.writeable or any(np.may_share_memory(r, f) for f in feeds))
+            else r if isinstance(r, np.ndarray) else python_value(r)
+            for r in results
+        ]
+
+    def _run_values(self, output_names: Sequence[str] | None, input_feed: dict[str, Any],
+                    run_options: RunOptions | None = None, device_fetches: frozenset = frozenset()) -> tuple[list, dict]:
+        """(the requested values, the converted feeds): outputs on the host, or on the device for
+        ``device_fetches`` (IOBinding)."""
         start_ns = time.perf_counter_ns()
         if run_options is not None and run_options.terminate:
             raise Fail("Exiting due to terminate flag being set to true.")
@@ -384,13 +438,21 @@ class InferenceSession:
         if missing:
             raise ValueError(f"Required inputs ({missing}) are missing from input feed ({fed}).")
         specs = self._input_specs
+        compiled = self._compiled
+        device = compiled.device
         values = {}
+        device_feeds = set()
         for name, value in input_feed.items():
             spec = specs.get(name)
             if spec is None:
                 raise InvalidArgument(f"Invalid input name: {name}")
-            values[name] = spec.convert(value)
-        compiled = self._compiled
+            if devices.is_external_array(value):  # CuPy, __cuda_array_interface__, DLPack
+                value = spec.convert_device(value, device)
+                if device is not None and device.owns(value):
+                    device_feeds.add(name)
+                values[name] = value
+            else:
+                values[name] = spec.convert(value)
         names = list(output_names) if output_names else self._output_names
         if any(isinstance(n, str) and (n not in compiled.slots or n in compiled.overwritten) for n in names):
             # An intermediate the optimizer fused, removed or lets a node overwrite in place: the
@@ -403,21 +465,19 @@ class InferenceSession:
         slots = compiled.slots
         for name, value in values.items():
             env[slots[name]] = value
-        plan = compiled.plan_for(names)
-        intra_op.set_threads(self._sess_options.intra_op_num_threads)  # this thread's kernels: refrt/intra_op.py
-        if not self._sess_options.enable_profiling:
-            results = run_plan(plan, env)
+        if device is not None:
+            plan = compiled.plan_for(names, frozenset(device_feeds), device_fetches)
         else:
-            events: list = []
-            results = run_plan(plan, env, events)
-            self._record_run(events, start_ns)
-        # Outputs are the caller's own arrays, as in onnxruntime: never a view of a constant or a feed.
-        feeds = [v for v in values.values() if isinstance(v, np.ndarray)]
-        return [
-            r.copy() if isinstance(r, np.ndarray) and (not r.flags.writeable or any(np.may_share_memory(r, f) for f in feeds))
-            else r if isinstance(r, np.ndarray) else python_value(r)
-            for r in results
-        ]
+            plan = compiled.plan_for(names)
+        intra_op.set_threads(self._sess_options.intra_op_num_threads)  # this thread's kernels: refrt/intra_op.py
+        with device.activate() if device is not None else _NO_DEVICE:
+            if not self._sess_options.enable_profiling:
+                results = run_plan(plan, env)
+            else:
+                events: list = []
+                results = run_plan(plan, env, events)
+                self._record_run(events, start_ns)
+        return results, values
 
     def _as_written(self, compiled: CompiledGraph) -> CompiledGraph:
         """The unoptimized plan (built on first need), for fetching values the optimizer removed."""
@@ -425,8 +485,8 @@ class InferenceSession:
             return compiled
         with self._written_lock:
             written = self._written
-            if written is None or written.providers != compiled.providers:
-                written = self._written = CompiledGraph(self._graph, compiled.providers)
+            if written is None or written.providers != compiled.providers or written.device is not compiled.device:
+                written = self._written = CompiledGraph(self._graph, compiled.providers, compiled.device)
         return written
 
     # -- profiling -------------------------------------------------------------------------
@@ -465,6 +525,9 @@ class InferenceSession:
         return self._profiling_start_ns
 
 
+_NO_DEVICE = contextlib.nullcontext()
+
+
 def _choose_providers(providers: Sequence | None, provider_options: Sequence[dict] | None) -> list[tuple[Provider, dict]]:
     """Known, available providers in the order asked; the CPU provider always closes the list.
 
@@ -480,6 +543,8 @@ def _choose_providers(providers: Sequence | None, provider_options: Sequence[dic
         if provider_options is not None:
             opts.update(provider_options[i])
         provider = KNOWN.get(name)
+        if provider is not None:
+            opts = provider.check_options(opts)
         if provider is None:
             warnings.warn(
                 f"EP Error Unknown Provider Type: {name} when using {list(providers)}\n"
@@ -487,7 +552,7 @@ def _choose_providers(providers: Sequence | None, provider_options: Sequence[dic
                 stacklevel=3,
             )
             continue
-        if not provider.available():
+        if not provider.available(opts):
             warnings.warn(
                 f"Specified provider '{name}' is not in available provider names. "
                 f"Available providers: '{', '.join(get_available_providers())}'",

@@ -1,0 +1,16 @@
+"""Add (7+) on the device: xp.add with broadcasting, both inputs of one type. Other types (and the
+revisions before 7, with their broadcast / axis attributes) as _elementwise.py says."""
+
+from __future__ import annotations
+
+from refrt.kernels.numpy.op_add import add as _numpy_kernel
+from refrt.registry import kernel
+
+from ._elementwise import NUMERIC, binary
+
+_run = binary("add", _numpy_kernel, NUMERIC)
+
+
+@kernel("Add", since=7)
+def add(a, b):
+    return _run(a, b)

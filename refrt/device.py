@@ -1,0 +1,316 @@
+"""Devices of the CUDA execution provider: the array module a device computes with, and the copies
+to and from it.
+
+On a GPU the array module ``xp`` is ``cupy``. Machines without one test the same code paths with a
+stand-in built on NumPy (``numpy-standin``): its arrays are :class:`FakeDeviceArray`, a type of their
+own made only by the stand-in's functions and turned back into NumPy arrays only by ``asnumpy``, so a
+test can see that values stay "on the device" between nodes and cross only where the plan says. The
+stand-in is chosen only on request: the provider option ``{"device_module": "numpy-standin"}`` or
+``REFRT_DEVICE_MODULE=numpy-standin`` (tests only), never as a silent fallback.
+
+Kernels reuse one code path for both sides through :func:`array_namespace`::
+
+    xp = array_namespace(x)          # numpy, cupy or the stand-in
+    return xp.exp(x - x.max(axis=axis, keepdims=True))
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import threading
+import types
+from typing import Any
+
+import numpy as np
+
+STANDIN = "numpy-standin"
+ENV = "REFRT_DEVICE_MODULE"  # tests only: "numpy-standin" makes the CUDA provider available on the CPU
+MODULES = ("cupy", STANDIN)
+
+# Inputs a device node reads on the host, as onnxruntime's CUDA kernels declare (OrtMemTypeCPUInput):
+# shapes, axes, pads, sizes: small int64 tensors whose values pick the work, not the work itself.
+HOST_INPUTS: dict[str, tuple[int, ...]] = {
+    "Reshape": (1,), "Expand": (1,), "Tile": (1,), "ConstantOfShape": (0,), "Slice": (1, 2, 3, 4),
+    "Unsqueeze": (1,), "Squeeze": (1,), "Split": (1,), "Range": (0, 1, 2), "TopK": (1,), "OneHot": (1,),
+    "Pad": (1, 3), "Resize": (1, 2, 3), "Upsample": (1,), "ReduceSum": (1,), "ReduceMean": (1,),
+    "ReduceMax": (1,), "ReduceMin": (1,), "ReduceProd": (1,), "ReduceL2": (1,), "ReduceLogSumExp": (1,),
+    "NonMaxSuppression": (2, 3, 4),
+}
+# Nodes that read only their input's metadata: they run on the host without copying the input.
+METADATA_OPS = frozenset({"Shape", "Size"})
+
+
+class FakeDeviceArray(np.ndarray):
+    """An array "on the device" of the NumPy stand-in: NumPy's numbers, a type of its own.
+
+    NumPy functions and ufuncs applied to it return FakeDeviceArray (as they return CuPy arrays for
+    CuPy inputs), and reductions give 0-d arrays rather than scalars, as CuPy's do."""
+
+    def __array_wrap__(self, obj, context=None, return_scalar=False):
+        return obj.view(FakeDeviceArray) if isinstance(obj, np.ndarray) else _fake(obj)
+
+    def __array_function__(self, func, types_, args, kwargs):
+        return _fake(super().__array_function__(func, types_, args, kwargs))
+
+    def __getitem__(self, key):
+        return _fake(super().__getitem__(key))
+
+    def get(self) -> np.ndarray:
+        """A host copy (``cupy.ndarray.get``)."""
+        return np.array(self.view(np.ndarray))
+
+
+def _fake(value: Any) -> Any:
+    if type(value) is np.ndarray:
+        return value.view(FakeDeviceArray)
+    if isinstance(value, np.generic):
+        return np.asarray(value).view(FakeDeviceArray)
+    if isinstance(value, tuple):
+        return tuple(_fake(v) for v in value)
+    if isinstance(value, list):
+        return [_fake(v) for v in value]
+    return value
+
+
+class _StandinModule(types.ModuleType):
+    """CuPy's surface over NumPy: NumPy's functions, arrays made or returned as FakeDeviceArray."""
+
+    ndarray = FakeDeviceArray
+
+    def __init__(self) -> None:
+        super().__init__(STANDIN, "The NumPy stand-in for cupy (tests only).")
+
+    def asarray(self, a: Any, dtype: Any = None, order: Any = None) -> FakeDeviceArray:
+        if isinstance(a, FakeDeviceArray) and (dtype is None or a.dtype == dtype):
+            return a
+        host = a.view(np.ndarray) if isinstance(a, FakeDeviceArray) else a
+        return np.array(host, dtype=dtype, order=order or "K", copy=True).view(FakeDeviceArray)
+
+    array = asarray
+
+    def asnumpy(self, a: Any) -> np.ndarray:
+        if isinstance(a, FakeDeviceArray):
+            return np.array(a.view(np.ndarray))
+        return np.asarray(a)
+
+    def from_dlpack(self, obj: Any) -> FakeDeviceArray:
+        return np.array(np.from_dlpack(obj)).view(FakeDeviceArray)
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(np, name)
+        if callable(attr) and not isinstance(attr, type):
+            @functools.wraps(attr)
+            def on_device(*args, **kwargs):
+                return _fake(attr(*args, **kwargs))
+
+            setattr(self, name, on_device)
+            return on_device
+        return attr
+
+
+numpy_standin = _StandinModule()
+
+
+def array_namespace(*arrays: Any) -> Any:
+    """The array module of ``arrays``: cupy, the NumPy stand-in, or numpy (None and scalars ignored)."""
+    for a in arrays:
+        cls = a.__class__
+        if cls is np.ndarray or a is None:
+            continue
+        if cls is FakeDeviceArray:
+            return numpy_standin
+        if cls.__module__.startswith("cupy"):
+            import cupy
+
+            return cupy
+    return np
+
+
+def is_device_array(value: Any) -> bool:
+    """An array in device memory: CuPy's, the stand-in's, or anything with __cuda_array_interface__."""
+    return isinstance(value, FakeDeviceArray) or hasattr(value, "__cuda_array_interface__")
+
+
+def is_external_array(value: Any) -> bool:
+    """A feed that is neither a NumPy array nor a Python list: a device array or a DLPack producer."""
+    if value.__class__ is np.ndarray or isinstance(value, (list, dict, np.generic)) or value is None:
+        return False
+    return is_device_array(value) or hasattr(value, "__dlpack__") or _is_capsule(value)
+
+
+def _is_capsule(value: Any) -> bool:
+    return type(value).__name__ == "PyCapsule"
+
+
+def to_host(value: Any) -> Any:
+    """A NumPy copy of a device array (lists element by element); host values pass unchanged."""
+    if isinstance(value, FakeDeviceArray):
+        return np.array(value.view(np.ndarray))
+    if value.__class__ is np.ndarray or value is None:
+        return value
+    if isinstance(value, list):
+        return [to_host(v) for v in value]
+    if value.__class__.__module__.startswith("cupy"):
+        return value.get()
+    if hasattr(value, "__cuda_array_interface__"):
+        import cupy
+
+        return cupy.asnumpy(cupy.asarray(value))
+    if hasattr(value, "__dlpack__") or _is_capsule(value):
+        return np.from_dlpack(value)
+    return value
+
+
+@functools.lru_cache(maxsize=1)
+def cuda_check() -> tuple[bool, str]:
+    """(True, "") when CuPy imports and a GPU really runs a tiny kernel; else (False, the reason). Cached."""
+    try:
+        import cupy
+    except Exception as e:  # noqa: BLE001 - any import failure (no CUDA libraries) means "not here"
+        return False, f"CuPy cannot be imported ({type(e).__name__}: {e})"
+    try:
+        if cupy.cuda.runtime.getDeviceCount() < 1:
+            return False, "CuPy finds no CUDA device"
+        x = cupy.arange(4, dtype=cupy.float32)
+        total = float((x * 2 + 1).sum())  # compiles and runs an elementwise and a reduction kernel
+        cupy.cuda.Device().synchronize()
+    except Exception as e:  # noqa: BLE001 - a driver or NVRTC failure: the GPU cannot run kernels
+        return False, f"a CUDA test kernel failed ({type(e).__name__}: {e})"
+    if total != 16.0:
+        return False, f"a CUDA test kernel computed {total}, not 16.0"
+    return True, ""
+
+
+def cuda_available() -> bool:
+    return cuda_check()[0]
+
+
+def requested_module(options: dict | None = None) -> str:
+    """The device module asked for: the provider option, else the environment (tests), else cupy."""
+    name = (options or {}).get("device_module") or os.environ.get(ENV) or "cupy"
+    if name not in MODULES:
+        from refrt.errors import Fail
+
+        raise Fail(f'Failed to parse provider option "device_module": expected one of {list(MODULES)}, got "{name}"')
+    return name
+
+
+def module_available(name: str) -> bool:
+    return name == STANDIN or cuda_available()
+
+
+class Device:
+    """One CUDA device (or the stand-in): its array module and the copies made to and from it.
+
+    ``counts`` holds the copies per kind: "MemcpyFromHost" and "MemcpyToHost" (plan transfer steps,
+    feeds and fetches), "initializers" (uploaded once, at session creation) and "implicit" (host arrays a
+    device kernel returned, uploaded after it: zero for well-behaved kernels)."""
+
+    def __init__(self, module: str = "cupy", device_id: int = 0):
+        self.module = module
+        self.device_id = int(device_id)
+        if module == STANDIN:
+            self.xp = numpy_standin
+        else:
+            import cupy
+
+            self.xp = cupy
+        self.counts = {"MemcpyFromHost": 0, "MemcpyToHost": 0, "initializers": 0, "implicit": 0}
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"Device({self.module!r}, device_id={self.device_id})"
+
+    def _count(self, kind: str) -> None:
+        with self._lock:
+            self.counts[kind] += 1
+
+    def activate(self):
+        """A context in which this device is CuPy's current one (nothing for the stand-in)."""
+        if self.module == STANDIN:
+            return contextlib.nullcontext()
+        return self.xp.cuda.Device(self.device_id)
+
+    def synchronize(self) -> None:
+        if self.module != STANDIN:
+            with self.activate():
+                self.xp.cuda.Device(self.device_id).synchronize()
+
+    def owns(self, value: Any) -> bool:
+        return isinstance(value, self.xp.ndarray)
+
+    def upload(self, value: Any, kind: str = "MemcpyFromHost") -> Any:
+        """A device copy of a host value (lists element by element; None stays None)."""
+        if value is None:
+            return None
+        if isinstance(value, list):
+            return [self.upload(v, kind) for v in value]
+        if not isinstance(value, (np.ndarray, np.generic)) or value.dtype.kind in "OUS":
+            return value  # strings, maps, opaque values: only the host can hold them
+        self._count(kind)
+        with self.activate():
+            return self.xp.asarray(np.ascontiguousarray(value) if isinstance(value, np.ndarray) else value)
+
+    def download(self, value: Any) -> Any:
+        """A NumPy copy of a device value (lists element by element)."""
+        if isinstance(value, list):
+            return [self.download(v) for v in value]
+        if not self.owns(value):
+            return value
+        self._count("MemcpyToHost")
+        with self.activate():
+            return to_host(value)
+
+    def adopt(self, value: Any) -> Any:
+        """A fed device object as this device's array: CuPy and stand-in arrays as they are, others
+        through __cuda_array_interface__ or DLPack (no copy on a GPU)."""
+        if self.owns(value):
+            return value
+        dl_device = getattr(value, "__dlpack_device__", None)
+        if dl_device is not None and dl_device()[0] == 1:  # kDLCPU: a host tensor (e.g. torch on the CPU)
+            return self.upload(np.from_dlpack(value))
+        with self.activate():
+            if hasattr(value, "__cuda_array_interface__") and self.module != STANDIN:
+                return self.xp.asarray(value)
+            if hasattr(value, "__dlpack__") or _is_capsule(value):
+                return self.xp.from_dlpack(value)
+        raise TypeError(f"cannot place a {type(value).__name__} on {self}")
+
+    def from_pointer(self, ptr: int, shape: Any, dtype: Any) -> Any:
+        """An array over ``shape`` x ``dtype`` at device address ``ptr`` (IOBinding's bind_input)."""
+        dtype = np.dtype(dtype)
+        shape = tuple(int(d) for d in shape)
+        nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+        if self.module == STANDIN:  # the stand-in's "device memory" is host memory
+            return host_from_pointer(ptr, shape, dtype).view(FakeDeviceArray)
+        cupy = self.xp
+        memory = cupy.cuda.UnownedMemory(int(ptr), nbytes, owner=None, device_id=self.device_id)
+        return cupy.ndarray(shape, dtype=dtype, memptr=cupy.cuda.MemoryPointer(memory, 0))
+
+    def empty(self, shape: Any, dtype: Any) -> Any:
+        with self.activate():
+            return self.xp.empty(tuple(shape), dtype=dtype)
+
+    def data_ptr(self, value: Any) -> int:
+        if self.module == STANDIN:
+            return int(value.ctypes.data)
+        return int(value.data.ptr)
+
+
+def host_from_pointer(ptr: int, shape: tuple, dtype: np.dtype) -> np.ndarray:
+    """A NumPy view of host memory at ``ptr`` (the caller keeps that memory alive)."""
+    import ctypes
+
+    nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    buffer = (ctypes.c_char * max(nbytes, 1)).from_address(int(ptr))
+    return np.frombuffer(buffer, dtype=dtype, count=nbytes // dtype.itemsize).reshape(shape)
+
+
+def default_device(device_id: int = 0) -> Device:
+    """The device that "cuda" names outside a session (OrtValue): CuPy's, or the stand-in when asked for."""
+    module = requested_module()
+    if not module_available(module):
+        raise RuntimeError(f"CUDA is not available here: {cuda_check()[1]}")
+    return Device(module, device_id)
