@@ -49,12 +49,12 @@ import math
 import os
 import sys
 import threading
-import time
 from typing import Any, Iterable, Iterator
 
 import numpy as np
 import onnx
 
+from refrt import progress
 from refrt.session import ExecutionMode, GraphOptimizationLevel, InferenceSession, SessionOptions
 from refrt.types import np_dtype, shape_of
 
@@ -790,49 +790,10 @@ def _assemble(df, plan: _Plan, parts: list[dict]):
 
 
 # -- progress ------------------------------------------------------------------------------------
-class _NoBar:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc) -> None:
-        pass
-
-    def update(self, n: int) -> None:
-        pass
-
-
-class _PlainBar(_NoBar):
-    """``\\r``-redrawn batch counts on stderr, at most ten times a second, when tqdm is not installed."""
-
-    def __init__(self, total: int) -> None:
-        self.total, self.done, self.drawn = total, 0, 0.0
-
-    def update(self, n: int) -> None:
-        self.done += n
-        if time.monotonic() - self.drawn >= 0.1:
-            self._draw()
-
-    def _draw(self) -> None:
-        self.drawn = time.monotonic()
-        sys.stderr.write(f"\rONNXModel: {self.done}/{self.total} batches ({100 * self.done / self.total:3.0f}%)")
-        sys.stderr.flush()
-
-    def __exit__(self, *exc) -> None:
-        self._draw()
-        sys.stderr.write("\n")
-        sys.stderr.flush()
-
-
-def _progress(progress: bool | None, batches: int):
-    if progress is None:
-        progress = batches >= _PROGRESS_MIN_BATCHES and sys.stderr.isatty()
-    if not progress or batches == 0:
-        return _NoBar()
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:
-        return _PlainBar(batches)
-    return tqdm(total=batches, desc="ONNXModel", unit="batch", file=sys.stderr)
+def _progress(show: bool | None, batches: int):
+    if show is None:
+        show = batches >= _PROGRESS_MIN_BATCHES and sys.stderr.isatty()
+    return progress.bar(batches, "ONNXModel", "batch", enabled=bool(show) and batches > 0)
 
 
 __all__ = ["ONNXModel", "ColumnError", "MissingColumnError", "ColumnTypeError", "OPTIMIZATION_LEVELS"]

@@ -52,7 +52,6 @@ import shutil
 import sys
 import tarfile
 import tempfile
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -60,6 +59,8 @@ from dataclasses import dataclass
 from typing import Any, Sequence
 
 import onnx
+
+from refrt import progress
 
 DEFAULT_REPO = "onnx/models:main"
 MANIFEST = "ONNX_HUB_MANIFEST.json"
@@ -426,51 +427,8 @@ def _file_digest(path: str) -> tuple[int, str]:
 
 
 # -- progress ----------------------------------------------------------------------------------------
-class _NoBar:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc) -> None:
-        pass
-
-    def update(self, n: int) -> None:
-        pass
-
-
-class _PlainBar(_NoBar):
-    """``\\r``-redrawn progress on stderr, at most ten times a second, when tqdm is not installed."""
-
-    def __init__(self, total: int | None, desc: str) -> None:
-        self.total, self.desc, self.done, self.drawn = total, desc, 0, 0.0
-
-    def update(self, n: int) -> None:
-        self.done += n
-        if time.monotonic() - self.drawn >= 0.1:
-            self._draw()
-
-    def _draw(self) -> None:
-        self.drawn = time.monotonic()
-        mb = self.done / 1e6
-        line = f"{self.desc}: {mb:.1f} MB"
-        if self.total:
-            line = f"{self.desc}: {100 * self.done / self.total:3.0f}% {mb:.1f}/{self.total / 1e6:.1f} MB"
-        sys.stderr.write("\r" + line)
-        sys.stderr.flush()
-
-    def __exit__(self, *exc) -> None:
-        self._draw()
-        sys.stderr.write("\n")
-        sys.stderr.flush()
-
-
 def _progress(total: int | None, what: str, silent: bool):
-    if silent:
-        return _NoBar()
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:
-        return _PlainBar(total, f"downloading {what}")
-    return tqdm(total=total, desc=f"downloading {what}", unit="B", unit_scale=True, unit_divisor=1024, file=sys.stderr)
+    return progress.bar(total, f"downloading {what}", "B", enabled=not silent)
 
 
 def _note(message: str, silent: bool) -> None:
