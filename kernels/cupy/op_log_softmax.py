@@ -4,37 +4,17 @@ when it is not). float16 computes in float32; non-float types run the NumPy kern
 
 from __future__ import annotations
 
-import math
-
 from refrt.kernels.numpy import op_log_softmax as _np
-from refrt.kernels.numpy._reduce_util import normalize_axis
 from refrt.registry import kernel
 
-from ._norm import softmax_rows
-from ._xp import FLOATS, array_namespace, compute_dtype, on_host
-
-
-def _over_last(x, start: int):
-    """LogSoftmax over the axes start.. of x (trailing), through a (rows, d) view."""
-    xp = array_namespace(x)
-    d = math.prod(x.shape[start:])
-    rows = x.astype(compute_dtype(x.dtype), copy=False).reshape(-1, d)
-    return softmax_rows(xp, rows, True).reshape(x.shape).astype(x.dtype, copy=False)
+from .op_softmax import one_axis, trailing_axes
 
 
 @kernel("LogSoftmax", since=13)
 def log_softmax(x, *, axis=-1):
-    if x.dtype not in FLOATS or x.size == 0:
-        return on_host(_np.log_softmax, x, axis=axis)
-    axis = normalize_axis(axis, x.ndim, "LogSoftmax")
-    if axis == x.ndim - 1:
-        return _over_last(x, axis)
-    moved = x.swapaxes(axis, -1)
-    return _over_last(moved.copy(), x.ndim - 1).swapaxes(axis, -1)
+    return one_axis(x, axis, True, _np.log_softmax, "LogSoftmax")
 
 
 @kernel("LogSoftmax", since=1, until=12)
 def log_softmax_2d(x, *, axis=1):
-    if x.dtype not in FLOATS or x.size == 0 or x.ndim == 0:
-        return on_host(_np.log_softmax_2d, x, axis=axis)
-    return _over_last(x, normalize_axis(axis, x.ndim, "LogSoftmax", allow_end=True))
+    return trailing_axes(x, axis, True, _np.log_softmax_2d, "LogSoftmax")
