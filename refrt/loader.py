@@ -98,6 +98,35 @@ def _external_tensors(model: onnx.ModelProto):
     return [t for t in external_data_helper._get_all_tensors(model) if external_data_helper.uses_external_data(t)]
 
 
+def external_source(t: onnx.TensorProto, root: Path) -> tuple[Path, int, int]:
+    """The file, offset and length of an external tensor's bytes, checked: a relative location whose file
+    lies inside ``root`` (the model's resolved folder) and holds the bytes asked for."""
+    info = external_data_helper.ExternalDataInfo(t)
+    location = info.location
+    if not location or os.path.isabs(location) or location.startswith(("/", "\\")) or ":" in location:
+        raise InvalidArgument(
+            f"External data for tensor '{t.name}' has location '{location}': it must be a relative "
+            "path inside the model's folder"
+        )
+    target = (root / location).resolve()
+    if root != target and root not in target.parents:
+        raise InvalidArgument(
+            f"External data for tensor '{t.name}' has location '{location}', which escapes the "
+            f"model's folder '{root}'"
+        )
+    if not target.is_file():
+        raise NoSuchFile(f"External data file '{location}' for tensor '{t.name}' doesn't exist in '{root}'")
+    size = target.stat().st_size
+    offset = info.offset or 0
+    length = info.length if info.length is not None else size - offset
+    if offset > size or offset + length > size:
+        raise InvalidArgument(
+            f"External data for tensor '{t.name}' asks for bytes {offset}...{offset + max(length, 0)} of "
+            f"'{location}', which has only {size} bytes"
+        )
+    return target, offset, length
+
+
 def load_external_data(model: onnx.ModelProto, base_dir: str | None) -> None:
     tensors = _external_tensors(model)
     if not tensors:
@@ -109,27 +138,5 @@ def load_external_data(model: onnx.ModelProto, base_dir: str | None) -> None:
         )
     root = Path(base_dir).resolve()
     for t in tensors:
-        info = external_data_helper.ExternalDataInfo(t)
-        location = info.location
-        if not location or os.path.isabs(location) or location.startswith(("/", "\\")) or ":" in location:
-            raise InvalidArgument(
-                f"External data for tensor '{t.name}' has location '{location}': it must be a relative "
-                "path inside the model's folder"
-            )
-        target = (root / location).resolve()
-        if root != target and root not in target.parents:
-            raise InvalidArgument(
-                f"External data for tensor '{t.name}' has location '{location}', which escapes the "
-                f"model's folder '{root}'"
-            )
-        if not target.is_file():
-            raise NoSuchFile(f"External data file '{location}' for tensor '{t.name}' doesn't exist in '{root}'")
-        size = target.stat().st_size
-        if info.offset is not None and info.offset > size or (
-            info.length is not None and (info.offset or 0) + info.length > size
-        ):
-            raise InvalidArgument(
-                f"External data for tensor '{t.name}' asks for bytes {info.offset or 0}..."
-                f"{(info.offset or 0) + (info.length or 0)} of '{location}', which has only {size} bytes"
-            )
+        external_source(t, root)  # every check before anything is read
     external_data_helper.load_external_data_for_model(model, str(root))

@@ -31,7 +31,8 @@ from typing import Iterable, Sequence
 import onnx
 from onnx import external_data_helper, helper, shape_inference
 
-from refrt.errors import InvalidArgument, NoSuchFile
+from refrt.errors import InvalidArgument
+from refrt.loader import external_source
 from refrt.types import shape_of, type_string
 
 # Protobuf's hard limit on one serialized message; a model near it must use external data.
@@ -98,7 +99,7 @@ def _write(model: onnx.ModelProto, path, base_dir: str | None, *, external_data:
         )
     same_folder = base_dir is not None and Path(base_dir).resolve() == Path(out_dir).resolve()
     if same_folder:
-        read = {_checked_source(t, Path(base_dir).resolve())[0] for t in external}  # never outside the folder
+        read = {external_source(t, Path(base_dir).resolve())[0] for t in external}  # never outside the folder
         if Path(data_path).resolve() in read or Path(path).resolve() in read:
             raise InvalidArgument(
                 f"Cannot write '{path}': it or its data file '{data_name}' is a file the sliced model still "
@@ -144,36 +145,9 @@ def _external_tensors(model: onnx.ModelProto) -> list[onnx.TensorProto]:
     return [t for t in external_data_helper._get_all_tensors(model) if _is_external(t)]
 
 
-def _checked_source(t: onnx.TensorProto, root: Path) -> tuple[Path, int, int]:
-    """The file, offset and length of an external tensor; the file must lie inside ``root``."""
-    info = external_data_helper.ExternalDataInfo(t)
-    location = info.location
-    if not location or os.path.isabs(location) or location.startswith(("/", "\\")) or ":" in location:
-        raise InvalidArgument(
-            f"External data for tensor '{t.name}' has location '{location}': it must be a relative path "
-            "inside the model's folder"
-        )
-    target = (root / location).resolve()
-    if root != target and root not in target.parents:
-        raise InvalidArgument(
-            f"External data for tensor '{t.name}' has location '{location}', which escapes the model's folder '{root}'"
-        )
-    if not target.is_file():
-        raise NoSuchFile(f"External data file '{location}' for tensor '{t.name}' doesn't exist in '{root}'")
-    size = target.stat().st_size
-    offset = info.offset or 0
-    length = info.length if info.length is not None else size - offset
-    if offset + length > size:
-        raise InvalidArgument(
-            f"External data for tensor '{t.name}' asks for bytes {offset}...{offset + length} of '{location}', "
-            f"which has only {size} bytes"
-        )
-    return target, offset, length
-
-
 def _copy_external_data(tensors: list[onnx.TensorProto], root: Path, data_path: str, data_name: str) -> None:
     """Copy each tensor's bytes into ``data_path`` (streamed, never all in memory) and point it there."""
-    sources = [_checked_source(t, root) for t in tensors]  # every check before the first write
+    sources = [external_source(t, root) for t in tensors]  # every check before the first write
     with open(data_path, "wb") as out:
         for t, (src, offset, length) in zip(tensors, sources):
             pad = -out.tell() % 64  # aligned, as onnx aligns tensors that share a file
