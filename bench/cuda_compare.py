@@ -13,7 +13,13 @@ Per model and batch, the median seconds of one run (after warm-up runs), and thr
   the ONNX weights (``TorchGraph``, the ops these models use); skipped with the reason otherwise.
 The device is synchronised before each timer start and stop. light_resnet50 has a fixed batch of 1 in
 its file: batch 32 is tried with the batch dimension made symbolic and reported n/a where the graph
-pins it. Prints a Markdown table and writes JSON. Exits 2 at once without a usable GPU.
+pins it. Every engine's outputs are also compared with refrt CPU's (the largest absolute difference
+per output, in the JSON and the table's last column), so a timing is never of a wrong result. Prints a
+Markdown table and writes JSON. Exits 2 at once without a usable GPU.
+
+``--emulate`` runs the whole script where there is no GPU, to check it before a GPU turn: the CUDA
+provider on the ``cuda-emulator`` stand-in (refrt/cuda_emulator.py) and PyTorch on the CPU. Its times
+mean nothing; its output checks do.
 """
 
 from __future__ import annotations
@@ -172,42 +178,61 @@ class TorchGraph:
 
 # ---- the runners -------------------------------------------------------------------------------------
 
+# Each runner gives (run, fetch): ``run`` is timed; ``fetch`` runs once more and returns the outputs as
+# NumPy arrays, for the output check.
+
 def _refrt_runner(path, feeds, providers, iobinding: bool):
     import refrt
 
     sess = refrt.InferenceSession(str(path), providers=providers)
     if not iobinding:
-        return lambda: sess.run(None, feeds)
+        return (lambda: sess.run(None, feeds)), (lambda: sess.run(None, feeds))
     binding = sess.io_binding()
     for name, value in feeds.items():
         binding.bind_ortvalue_input(name, refrt.OrtValue.ortvalue_from_numpy(value, "cuda", 0))
     for out in sess.get_outputs():
         binding.bind_output(out.name, "cuda", 0)
-    return lambda: sess.run_with_iobinding(binding)
+
+    def fetch():
+        sess.run_with_iobinding(binding)
+        return binding.copy_outputs_to_cpu()
+
+    return (lambda: sess.run_with_iobinding(binding)), fetch
 
 
 def _ort_runner(path, feeds):
     import onnxruntime as ort
 
     sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    return lambda: sess.run(None, feeds)
+    return (lambda: sess.run(None, feeds)), (lambda: sess.run(None, feeds))
 
 
-def _torch_runner(model, feeds):
+def _torch_runner(model, feeds, emulate: bool = False):
     try:
         import torch
     except ImportError:
         raise RuntimeError("torch is not installed") from None
-    if not torch.cuda.is_available():
+    if not torch.cuda.is_available() and not emulate:
         raise RuntimeError("torch has no CUDA here")
-    graph = TorchGraph(model, "cuda")
-    tfeeds = {k: torch.as_tensor(v, device="cuda") for k, v in feeds.items()}
+    where = "cuda" if torch.cuda.is_available() else "cpu"
+    graph = TorchGraph(model, where)
+    tfeeds = {k: torch.as_tensor(v, device=where) for k, v in feeds.items()}
 
     def run():
         with torch.inference_mode():
             return graph(tfeeds)
 
-    return run
+    return run, (lambda: [t.cpu().numpy() for t in run()])
+
+
+def _max_diff(got, want) -> list[float]:
+    """The largest absolute difference per output (inf where shapes differ)."""
+    out = []
+    for g, w in zip(got, want):
+        g, w = np.asarray(g), np.asarray(w)
+        out.append(float(np.max(np.abs(g.astype(np.float64) - w))) if g.shape == w.shape and g.size else
+                   (0.0 if g.shape == w.shape else float("inf")))
+    return out
 
 
 def main(argv=None) -> int:
@@ -217,25 +242,42 @@ def main(argv=None) -> int:
     parser.add_argument("--batches", default="1,32")
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--out", default=str(pathlib.Path(__file__).with_name("results") / "cuda_compare.json"))
+    parser.add_argument("--workdir", default=None,
+                        help="where the models are saved for the sessions (default: beside --out)")
+    parser.add_argument("--emulate", action="store_true",
+                        help="no GPU: check the script on the CUDA emulator and PyTorch on the CPU (times mean nothing)")
     args = parser.parse_args(argv)
+
+    import os
 
     from refrt import device
 
-    ok, why = device.cuda_check()
+    if args.emulate:
+        from refrt import cuda_emulator
+
+        ok, why = cuda_emulator.available()
+        os.environ[device.ENV] = device.EMULATOR
+    else:
+        ok, why = device.cuda_check()
     if not ok:
         print(f"bench.cuda_compare: no usable GPU here ({why}). Run it on a machine with an NVIDIA GPU and "
               "CuPy (pip install 'refrt[cuda]').", file=sys.stderr)
         return 2
-    import cupy
 
     import refrt
     from bench import models
 
-    sync = cupy.cuda.Device().synchronize
+    if args.emulate:
+        sync, gpu_name = (lambda: None), "none: cuda-emulator (times mean nothing)"
+    else:
+        import cupy
+
+        sync = cupy.cuda.Device().synchronize
+        gpu_name = cupy.cuda.runtime.getDeviceProperties(0)["name"].decode()
     try:
         import torch
 
-        if torch.cuda.is_available():
+        if torch.cuda.is_available() and not args.emulate:
             sync = lambda: (cupy.cuda.Device().synchronize(), torch.cuda.synchronize())  # noqa: E731
     except ImportError:
         pass
@@ -243,9 +285,11 @@ def main(argv=None) -> int:
         ("refrt CUDA (IOBinding)", "cuda_iobinding"), ("refrt CUDA", "cuda"), ("refrt CPU", "cpu"),
         ("refrt Numba", "numba"), ("onnxruntime CPU", "ort"), ("PyTorch CUDA", "torch"),
     ]
+    if args.emulate:
+        engines = [(label.replace("PyTorch CUDA", "PyTorch CPU"), key) for label, key in engines]
     known = models.cases()
     rows, results = [], []
-    workdir = pathlib.Path(args.out).with_suffix("")
+    workdir = pathlib.Path(args.workdir) if args.workdir else pathlib.Path(args.out).with_suffix("")
     workdir.mkdir(parents=True, exist_ok=True)
     for name in args.models.split(","):
         case = known[name]
@@ -260,40 +304,49 @@ def main(argv=None) -> int:
                 results.append({"model": name, "batch": batch, "error": f"feeds: {e}"})
                 continue
             row = {"model": name, "batch": batch}
-            for label, key in engines:
+            want = None
+            for label, key in sorted(engines, key=lambda e: e[1] != "cpu"):  # refrt CPU first: the reference
                 try:
                     if key == "cuda_iobinding":
-                        run = _refrt_runner(path, feeds, CUDA, iobinding=True)
+                        run, fetch = _refrt_runner(path, feeds, CUDA, iobinding=True)
                     elif key == "cuda":
-                        run = _refrt_runner(path, feeds, CUDA, iobinding=False)
+                        run, fetch = _refrt_runner(path, feeds, CUDA, iobinding=False)
                     elif key == "cpu":
-                        run = _refrt_runner(path, feeds, ["CPUExecutionProvider"], iobinding=False)
+                        run, fetch = _refrt_runner(path, feeds, ["CPUExecutionProvider"], iobinding=False)
                     elif key == "numba":
                         if "NumbaExecutionProvider" not in refrt.get_available_providers():
                             raise RuntimeError("numba is not installed")
-                        run = _refrt_runner(path, feeds, ["NumbaExecutionProvider", "CPUExecutionProvider"], False)
+                        run, fetch = _refrt_runner(path, feeds, ["NumbaExecutionProvider", "CPUExecutionProvider"],
+                                                   False)
                     elif key == "ort":
-                        run = _ort_runner(path, feeds)
+                        run, fetch = _ort_runner(path, feeds)
                     else:
-                        run = _torch_runner(m, feeds)
+                        run, fetch = _torch_runner(m, feeds, emulate=args.emulate)
                     repeat = args.repeat if key.startswith(("cuda", "torch")) else max(3, args.repeat // 4)
                     seconds = _median_seconds(run, sync, repeat)
                     row[key] = {"seconds": seconds, "per_second": batch / seconds}
+                    got = fetch()
+                    if key == "cpu":
+                        want = got
+                    elif want is not None:
+                        row[key]["max_abs_diff"] = _max_diff(got, want)
                 except Exception as e:  # noqa: BLE001 - one engine failing must not stop the table
                     row[key] = {"error": f"{type(e).__name__}: {e}"[:200]}
                 print(f"{name} batch {batch} {label}: {row[key]}", file=sys.stderr, flush=True)
             results.append(row)
             rows.append(row)
-    header = "| model | batch | " + " | ".join(label for label, _ in engines) + " |"
+    header = "| model | batch | " + " | ".join(label for label, _ in engines) + " | largest output difference vs refrt CPU |"
     print(header)
-    print("|" + "---|" * (2 + len(engines)))
+    print("|" + "---|" * (3 + len(engines)))
     for row in rows:
-        cells = []
-        for _, key in engines:
+        cells, diffs = [], []
+        for label, key in engines:
             r = row.get(key, {})
             cells.append(f"{r['seconds'] * 1e3:.2f} ms ({r['per_second']:.0f}/s)" if "seconds" in r else "n/a")
-        print(f"| {row['model']} | {row['batch']} | " + " | ".join(cells) + " |")
-    info = {"gpu": cupy.cuda.runtime.getDeviceProperties(0)["name"].decode(), "results": results}
+            if r.get("max_abs_diff"):
+                diffs.append(f"{label}: {max(r['max_abs_diff']):.2g}")
+        print(f"| {row['model']} | {row['batch']} | " + " | ".join(cells) + f" | {'; '.join(diffs)} |")
+    info = {"gpu": gpu_name, "results": results}
     pathlib.Path(args.out).write_text(json.dumps(info, indent=1))
     print(f"\nwritten {args.out}", file=sys.stderr)
     return 0

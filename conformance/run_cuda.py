@@ -1,6 +1,7 @@
 """Run the whole conformance suite with the CUDA provider first, on a GPU.
 
     python -m conformance.run_cuda [--kind all] [--filter REGEX] [--timeout S] [--no-ort] [--strict] [-v]
+    python -m conformance.run_cuda --emulate [...]      # no GPU: the same run on the CUDA emulator
 
 The runner of conformance/runner.py with providers ["CUDAExecutionProvider", "CPUExecutionProvider"]
 (nodes without a CUDA kernel fall back to the CPU, with the plan's transfers) and the same
@@ -10,6 +11,13 @@ a SIGALRM watchdog per case): one CUDA context, no spawned workers each initiali
 GPU tolerances: each case's own rtol / atol (onnx's: rtol 1e-3, atol 1e-7 unless the case says), widened
 to at least rtol 1e-4 / atol 1e-5, because cuBLAS (TF32 where CuPy enables it) and CUB reductions sum in
 another order than NumPy does. Exit status as conformance.run_backend; 2 without a usable GPU.
+
+``--emulate`` runs the same suite, with the same provider list, where there is no GPU: the CUDA
+provider's device module is the ``cuda-emulator`` stand-in (refrt/cuda_emulator.py): every device kernel,
+placement, transfer and CPU fallback runs as on a GPU, with arrays in host memory, and the CUDA source
+the kernels generate compiled for the CPU (and by nvcc for the GPU where CuPy and nvcc are installed).
+It checks the provider's logic and generated source on every case; it says nothing of CuPy's own
+kernels or of speed.
 """
 
 from __future__ import annotations
@@ -23,9 +31,25 @@ PROVIDERS = "CUDAExecutionProvider,CPUExecutionProvider"
 
 
 def main(argv=None) -> int:
+    import os
+
     from refrt import device
 
-    ok, why = device.cuda_check()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    emulate = "--emulate" in argv
+    if emulate:
+        argv.remove("--emulate")
+        from refrt import cuda_emulator
+
+        ok, why = cuda_emulator.available()
+        if not ok:
+            print(f"conformance.run_cuda --emulate: {why}", file=sys.stderr)
+            return 2
+        os.environ[device.ENV] = device.EMULATOR  # the CUDA provider's device module, for this process
+        print(f"CUDA emulator: no GPU is used; nvcc check of CuPy's sources: "
+              f"{'on' if cuda_emulator.nvcc_check()[0] else 'off (' + cuda_emulator.nvcc_check()[1] + ')'}",
+              flush=True)
+    ok, why = (True, "") if emulate else device.cuda_check()
     if not ok:
         print(f"conformance.run_cuda: no usable GPU here ({why}); the CUDA provider cannot run. "
               "Run this on a machine with an NVIDIA GPU and CuPy (pip install 'refrt[cuda]').", file=sys.stderr)
@@ -56,7 +80,15 @@ def main(argv=None) -> int:
     runner.assert_similar = gpu_similar
     print(f"providers {args.providers.split(',')}; GPU tolerances rtol >= {GPU_RTOL}, atol >= {GPU_ATOL}",
           flush=True)
-    return runner.run_from_args(args)
+    status = runner.run_from_args(args)
+    if emulate:
+        from refrt import cuda_emulator
+
+        checks = cuda_emulator.CHECKS
+        print(f"CUDA emulator: {checks['cxx']} distinct CUDA kernel sources ran on the CPU"
+              + (f", {checks['nvcc']} of CuPy's generated sources compiled by nvcc" if checks["nvcc"] else "")
+              + (" (in this process; run with --jobs 0 to count them all)" if args.jobs else ""), flush=True)
+    return status
 
 
 if __name__ == "__main__":

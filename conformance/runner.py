@@ -278,7 +278,7 @@ def run_group(
     group: str,
     *,
     pattern: str | None = None,
-    providers: tuple[str, ...] = ("CPUExecutionProvider",),
+    providers: tuple = ("CPUExecutionProvider",),
     jobs: int | None = None,
     timeout: float = 60.0,
     with_ort: bool = True,
@@ -304,7 +304,8 @@ def run_group(
     # Workers of a run with compiled providers (Numba: LLVM, its caches and threads) start as fresh
     # interpreters: a fork of a process that has used them hung in CI. The CPU provider keeps fork's
     # millisecond starts.
-    method = None if set(providers) <= {"CPUExecutionProvider"} else "spawn"
+    names = {p if isinstance(p, str) else p[0] for p in providers}  # a name, or (name, options)
+    method = None if names <= {"CPUExecutionProvider"} else "spawn"
     for (ref, _, _), result in run_tasks(check_case, tasks, jobs=jobs, timeout=timeout, start_method=method):
         if isinstance(result, Failure):
             result = {"status": "error", "detail": result.reason, "ort": "not-checked"}

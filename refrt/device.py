@@ -8,6 +8,13 @@ test can see that values stay "on the device" between nodes and cross only where
 stand-in is chosen only on request: the provider option ``{"device_module": "numpy-standin"}`` or
 ``REFRT_DEVICE_MODULE=numpy-standin`` (tests only), never as a silent fallback.
 
+The stand-in keeps CuPy's rules, so that code which only works on NumPy arrays fails here as it would on
+a GPU: a host ``numpy.ndarray`` mixed into a ufunc or an array function with device arrays is refused
+(CuPy does not upload implicitly), and where CuPy is importable, a name CuPy lacks is refused too.
+A second stand-in, ``cuda-emulator``, also has ``ElementwiseKernel``: the CUDA source the provider's
+kernels generate is compiled for the CPU and run on the stand-in's arrays (and, where CuPy and ``nvcc``
+are installed, CuPy's own code for it is compiled for the GPU): see refrt/cuda_emulator.py.
+
 Kernels reuse one code path for both sides through :func:`array_namespace`::
 
     xp = array_namespace(x)          # numpy, cupy or the stand-in
@@ -26,8 +33,10 @@ from typing import Any
 import numpy as np
 
 STANDIN = "numpy-standin"
+EMULATOR = "cuda-emulator"
 ENV = "REFRT_DEVICE_MODULE"  # tests only: "numpy-standin" makes the CUDA provider available on the CPU
-MODULES = ("cupy", STANDIN)
+MODULES = ("cupy", STANDIN, EMULATOR)
+STANDINS = (STANDIN, EMULATOR)  # the device modules that run on the CPU
 
 # Inputs a device node reads on the host, as onnxruntime's CUDA kernels declare (OrtMemTypeCPUInput):
 # shapes, axes, pads, sizes: small int64 tensors whose values pick the work, not the work itself.
@@ -46,47 +55,113 @@ class FakeDeviceArray(np.ndarray):
     """An array "on the device" of the NumPy stand-in: NumPy's numbers, a type of its own.
 
     NumPy functions and ufuncs applied to it return FakeDeviceArray (as they return CuPy arrays for
-    CuPy inputs), and reductions give 0-d arrays rather than scalars, as CuPy's do."""
+    CuPy inputs), and reductions give 0-d arrays rather than scalars, as CuPy's do. As with CuPy, a
+    host ``numpy.ndarray`` operand is refused (scalars are fine)."""
+
+    def __array_ufunc__(self, ufunc, method, *inputs, out=None, **kwargs):
+        _refuse_host_arrays(f"{ufunc.__name__}.{method}" if method != "__call__" else ufunc.__name__,
+                            inputs + tuple(out or ()))
+        plain = [x.view(np.ndarray) if isinstance(x, FakeDeviceArray) else x for x in inputs]
+        if out is not None:
+            kwargs["out"] = tuple(o.view(np.ndarray) if isinstance(o, FakeDeviceArray) else o for o in out)
+        result = getattr(ufunc, method)(*plain, **kwargs)
+        if out is not None:
+            return out[0] if len(out) == 1 else out
+        return None if method == "at" else _fake(result, type(self))
 
     def __array_wrap__(self, obj, context=None, return_scalar=False):
-        return obj.view(FakeDeviceArray) if isinstance(obj, np.ndarray) else _fake(obj)
+        return obj.view(type(self)) if isinstance(obj, np.ndarray) else _fake(obj, type(self))
 
     def __array_function__(self, func, types_, args, kwargs):
-        return _fake(super().__array_function__(func, types_, args, kwargs))
+        _refuse_missing(func)
+        _refuse_host_arrays(func.__name__, _flatten(args) + _flatten(tuple(kwargs.values())))
+        return _fake(super().__array_function__(func, types_, args, kwargs), type(self))
 
     def __getitem__(self, key):
-        return _fake(super().__getitem__(key))
+        return _fake(super().__getitem__(key), type(self))
 
     def get(self) -> np.ndarray:
         """A host copy (``cupy.ndarray.get``)."""
         return np.array(self.view(np.ndarray))
 
 
-def _fake(value: Any) -> Any:
+class EmulatedDeviceArray(FakeDeviceArray):
+    """An array on the ``cuda-emulator`` stand-in (the same rules; its own module)."""
+
+
+def _flatten(values: tuple) -> tuple:
+    out = []
+    for v in values:
+        if isinstance(v, (list, tuple)):
+            out.extend(_flatten(tuple(v)))
+        else:
+            out.append(v)
+    return tuple(out)
+
+
+def _refuse_host_arrays(what: str, values: tuple) -> None:
+    """CuPy's rule: a host ndarray is not an operand of a device computation (no implicit upload)."""
+    for v in values:
+        if type(v) is np.ndarray:
+            raise TypeError(f"Unsupported type {np.ndarray} in {what}: a host numpy.ndarray mixed with device "
+                            "arrays (CuPy does not copy it implicitly; upload it with xp.asarray first)")
+
+
+@functools.lru_cache(maxsize=1)
+def _cupy_namespace():
+    """CuPy's module when it imports here (no GPU needed), to hold the stand-in to CuPy's names."""
+    try:
+        import cupy
+    except Exception:  # noqa: BLE001 - not installed, or its libraries do not load: nothing to compare
+        return None
+    return cupy
+
+
+def _refuse_missing(func) -> None:
+    cupy = _cupy_namespace()
+    if cupy is None:
+        return
+    target = cupy
+    for part in (func.__module__ or "numpy").split(".")[1:]:
+        if part.startswith("_"):
+            break  # numpy._core.* : the public name is at the top
+        target = getattr(target, part, None)
+        if target is None:
+            break
+    if target is None or not hasattr(target, func.__name__):
+        if not hasattr(cupy, func.__name__):
+            raise TypeError(f"no implementation found for 'numpy.{func.__name__}' in CuPy: the function "
+                            "would fail on a GPU")
+
+
+def _fake(value: Any, cls: type = FakeDeviceArray) -> Any:
     if type(value) is np.ndarray:
-        return value.view(FakeDeviceArray)
+        return value.view(cls)
     if isinstance(value, np.generic):
-        return np.asarray(value).view(FakeDeviceArray)
+        return np.asarray(value).view(cls)
     if isinstance(value, tuple):
-        return tuple(_fake(v) for v in value)
+        return tuple(_fake(v, cls) for v in value)
     if isinstance(value, list):
-        return [_fake(v) for v in value]
+        return [_fake(v, cls) for v in value]
     return value
 
 
+# stand-in functions that take host data by design (as CuPy's do)
+_TAKES_HOST = frozenset({"asarray", "array", "asnumpy", "from_dlpack"})
+
+
 class _StandinModule(types.ModuleType):
-    """CuPy's surface over NumPy: NumPy's functions, arrays made or returned as FakeDeviceArray."""
+    """CuPy's surface over NumPy: NumPy's functions, arrays made or returned as the module's array type."""
 
-    ndarray = FakeDeviceArray
-
-    def __init__(self) -> None:
-        super().__init__(STANDIN, "The NumPy stand-in for cupy (tests only).")
+    def __init__(self, name: str = STANDIN, array_type: type = FakeDeviceArray) -> None:
+        super().__init__(name, "The NumPy stand-in for cupy (tests only).")
+        self.ndarray = array_type
 
     def asarray(self, a: Any, dtype: Any = None, order: Any = None) -> FakeDeviceArray:
-        if isinstance(a, FakeDeviceArray) and (dtype is None or a.dtype == dtype):
+        if isinstance(a, self.ndarray) and (dtype is None or a.dtype == dtype):
             return a
         host = a.view(np.ndarray) if isinstance(a, FakeDeviceArray) else a
-        return np.array(host, dtype=dtype, order=order or "K", copy=True).view(FakeDeviceArray)
+        return np.array(host, dtype=dtype, order=order or "K", copy=True).view(self.ndarray)
 
     array = asarray
 
@@ -96,14 +171,24 @@ class _StandinModule(types.ModuleType):
         return np.asarray(a)
 
     def from_dlpack(self, obj: Any) -> FakeDeviceArray:
-        return np.array(np.from_dlpack(obj)).view(FakeDeviceArray)
+        return np.array(np.from_dlpack(obj)).view(self.ndarray)
 
     def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        cupy = _cupy_namespace()
+        if cupy is not None and not hasattr(cupy, name):
+            raise AttributeError(f"module 'cupy' has no attribute {name!r} (the stand-in keeps to CuPy's names)")
         attr = getattr(np, name)
         if callable(attr) and not isinstance(attr, type):
+            cls = self.ndarray
+            takes_host = name in _TAKES_HOST
+
             @functools.wraps(attr)
             def on_device(*args, **kwargs):
-                return _fake(attr(*args, **kwargs))
+                if not takes_host:
+                    _refuse_host_arrays(f"{self.__name__}.{name}", _flatten(args) + _flatten(tuple(kwargs.values())))
+                return _fake(attr(*args, **kwargs), cls)
 
             setattr(self, name, on_device)
             return on_device
@@ -111,6 +196,36 @@ class _StandinModule(types.ModuleType):
 
 
 numpy_standin = _StandinModule()
+
+
+def _emulator_module() -> _StandinModule:
+    from refrt import cuda_emulator
+
+    module = _StandinModule(EMULATOR, EmulatedDeviceArray)
+    module.ElementwiseKernel = cuda_emulator.ElementwiseKernel
+    return module
+
+
+class _Lazy:
+    """``cuda_emulator``: the emulating stand-in, built on first use."""
+
+    def __init__(self, build):
+        self._build, self._value, self._lock = build, None, threading.Lock()
+
+    def get(self):
+        if self._value is None:
+            with self._lock:
+                if self._value is None:
+                    self._value = self._build()
+        return self._value
+
+
+_emulator = _Lazy(_emulator_module)
+
+
+def cuda_emulator() -> _StandinModule:
+    """The ``cuda-emulator`` device module: the stand-in plus CUDA source run on the CPU."""
+    return _emulator.get()
 
 
 def array_namespace(*arrays: Any) -> Any:
@@ -121,11 +236,24 @@ def array_namespace(*arrays: Any) -> Any:
             continue
         if cls is FakeDeviceArray:
             return numpy_standin
+        if cls is EmulatedDeviceArray:
+            return cuda_emulator()
         if cls.__module__.startswith("cupy"):
             import cupy
 
             return cupy
     return np
+
+
+def module_named(name: str) -> Any:
+    """The array module of a device module name."""
+    if name == STANDIN:
+        return numpy_standin
+    if name == EMULATOR:
+        return cuda_emulator()
+    import cupy
+
+    return cupy
 
 
 def is_device_array(value: Any) -> bool:
@@ -198,7 +326,13 @@ def requested_module(options: dict | None = None) -> str:
 
 
 def module_available(name: str) -> bool:
-    return name == STANDIN or cuda_available()
+    if name == STANDIN:
+        return True
+    if name == EMULATOR:
+        from refrt import cuda_emulator
+
+        return cuda_emulator.available()[0]
+    return cuda_available()
 
 
 class Device:
@@ -211,12 +345,7 @@ class Device:
     def __init__(self, module: str = "cupy", device_id: int = 0):
         self.module = module
         self.device_id = int(device_id)
-        if module == STANDIN:
-            self.xp = numpy_standin
-        else:
-            import cupy
-
-            self.xp = cupy
+        self.xp = module_named(module)
         self.counts = {"MemcpyFromHost": 0, "MemcpyToHost": 0, "initializers": 0, "implicit": 0}
         self._lock = threading.Lock()
 
@@ -229,12 +358,12 @@ class Device:
 
     def activate(self):
         """A context in which this device is CuPy's current one (nothing for the stand-in)."""
-        if self.module == STANDIN:
+        if self.module in STANDINS:
             return contextlib.nullcontext()
         return self.xp.cuda.Device(self.device_id)
 
     def synchronize(self) -> None:
-        if self.module != STANDIN:
+        if self.module not in STANDINS:
             with self.activate():
                 self.xp.cuda.Device(self.device_id).synchronize()
 
@@ -251,7 +380,10 @@ class Device:
             return value  # strings, maps, opaque values: only the host can hold them
         self._count(kind)
         with self.activate():
-            return self.xp.asarray(np.ascontiguousarray(value) if isinstance(value, np.ndarray) else value)
+            # not np.ascontiguousarray: it makes a 0-d array 1-d
+            if isinstance(value, np.ndarray) and not value.flags.c_contiguous:
+                value = value.copy(order="C")
+            return self.xp.asarray(value)
 
     def download(self, value: Any) -> Any:
         """A NumPy copy of a device value (lists element by element)."""
@@ -272,7 +404,7 @@ class Device:
         if dl_device is not None and dl_device()[0] == 1:  # kDLCPU: a host tensor (e.g. torch on the CPU)
             return self.upload(np.from_dlpack(value))
         with self.activate():
-            if hasattr(value, "__cuda_array_interface__") and self.module != STANDIN:
+            if hasattr(value, "__cuda_array_interface__") and self.module not in STANDINS:
                 return self.xp.asarray(value)
             if hasattr(value, "__dlpack__") or _is_capsule(value):
                 return self.xp.from_dlpack(value)
@@ -283,8 +415,8 @@ class Device:
         dtype = np.dtype(dtype)
         shape = tuple(int(d) for d in shape)
         nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
-        if self.module == STANDIN:  # the stand-in's "device memory" is host memory
-            return host_from_pointer(ptr, shape, dtype).view(FakeDeviceArray)
+        if self.module in STANDINS:  # the stand-in's "device memory" is host memory
+            return host_from_pointer(ptr, shape, dtype).view(self.xp.ndarray)
         cupy = self.xp
         memory = cupy.cuda.UnownedMemory(int(ptr), nbytes, owner=None, device_id=self.device_id)
         return cupy.ndarray(shape, dtype=dtype, memptr=cupy.cuda.MemoryPointer(memory, 0))
@@ -294,7 +426,7 @@ class Device:
             return self.xp.empty(tuple(shape), dtype=dtype)
 
     def data_ptr(self, value: Any) -> int:
-        if self.module == STANDIN:
+        if self.module in STANDINS:
             return int(value.ctypes.data)
         return int(value.data.ptr)
 

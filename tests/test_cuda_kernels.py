@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from refrt import device, registry
+from refrt import cuda_emulator, device, registry
 from refrt.kernels.cupy import _xp
 
 CUDA = "CUDAExecutionProvider"
@@ -174,10 +174,19 @@ def _tolerance(dtype, gpu: bool):
     return (1e-4, 1e-5) if gpu else (2e-5, 2e-6)
 
 
+_emulates, _emulates_why = cuda_emulator.available()
+MODULES = [pytest.param(device.STANDIN, id="standin"),
+           pytest.param(device.EMULATOR, id="emulator", marks=pytest.mark.skipif(
+               not _emulates, reason=f"the CUDA emulator cannot run here: {_emulates_why}"))]
+
+
+@pytest.mark.parametrize("module", MODULES)
 @pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
-def test_standin_matches_numpy_kernel(case):
+def test_standin_matches_numpy_kernel(case, module):
+    """On the plain stand-in every kernel takes its xp path; on the emulating one the kernels that build
+    CUDA source run that source (compiled for the CPU, and by nvcc for the GPU where it is installed)."""
     name, op, domain, version, inputs, attrs = case
-    got, want, host_runs = _run(device.numpy_standin, op, domain, version, inputs, attrs)
+    got, want, host_runs = _run(device.module_named(module), op, domain, version, inputs, attrs)
     if name not in HOST_PATH:
         assert host_runs == 0, f"{name} ran its NumPy kernel on the host"
     for g, w in zip(_outputs(got), _outputs(want)):
@@ -185,7 +194,7 @@ def test_standin_matches_numpy_kernel(case):
             assert g is None
             continue
         assert isinstance(g, device.FakeDeviceArray), f"{name}: result left the device ({type(g).__name__})"
-        g = device.numpy_standin.asnumpy(g)
+        g = device.to_host(g)
         assert g.shape == w.shape and g.dtype == w.dtype, (g.shape, g.dtype, w.shape, w.dtype)
         rtol, atol = _tolerance(w.dtype, gpu=False)
         if name.startswith(("gelu", "refrt_gelu", "bias_gelu")) or name == "fused_chain_all":

@@ -12,7 +12,7 @@ import threading
 
 import numpy as np
 
-from ._xp import is_cupy
+from ._xp import compiles_cuda
 
 _lock = threading.Lock()
 _built: dict[tuple, object] = {}
@@ -20,8 +20,8 @@ _built: dict[tuple, object] = {}
 
 def elementwise_kernel(xp, in_params: str, out_params: str, body: str, name: str, preamble: str = ""):
     """A cached ``cupy.ElementwiseKernel`` (only called when ``xp`` is cupy)."""
-    assert is_cupy(xp), "CUDA source is only built on a GPU"
-    key = (in_params, out_params, body, name, preamble)
+    assert compiles_cuda(xp), "CUDA source is only built where xp compiles it"
+    key = (xp.__name__, in_params, out_params, body, name, preamble)
     k = _built.get(key)
     if k is None:
         with _lock:
@@ -40,7 +40,8 @@ ACT_CUDA = {
     "Sigmoid": "(T)1 / ((T)1 + exp(-v))",
     "Tanh": "tanh(v)",
     "LeakyRelu": "(v < (T)0) ? v * p0 : v",
-    "HardSigmoid": "min(max(v * p0 + p1, (T)0), (T)1)",
+    # not min(max(...)): CUDA's min / max on floats are fminf / fmaxf, which drop a NaN operand
+    "HardSigmoid": "((v * p0 + p1) < (T)0) ? (T)0 : (((v * p0 + p1) > (T)1) ? (T)1 : (v * p0 + p1))",
 }
 
 
@@ -89,7 +90,7 @@ def epilogue(xp, y, bias, z, activation: str, params):
     if bias is None and z is None and not activation:
         return y
     ctype = {np.dtype(np.float32): "float", np.dtype(np.float64): "double"}.get(y.dtype)
-    if (is_cupy(xp) and ctype is not None and (bias is None or bias.dtype == y.dtype)
+    if (compiles_cuda(xp) and ctype is not None and (bias is None or bias.dtype == y.dtype)
             and (z is None or (z.dtype == y.dtype and z.shape == y.shape))):
         p0, p1 = activation_params(activation, params, y.dtype)
         ins, args, terms = ["T y", "T p0", "T p1"], [y, y.dtype.type(p0), y.dtype.type(p1)], ["y"]

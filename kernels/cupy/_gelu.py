@@ -13,7 +13,7 @@ import numpy as np
 from refrt.kernels.numpy._fused_util import _ERF_P, _ERF_Q, _TANH_C1, _TANH_C3
 
 from ._cuda import elementwise_kernel
-from ._xp import CUDA_FLOATS, array_namespace, compute_dtype, is_cupy
+from ._xp import CUDA_FLOATS, array_namespace, compute_dtype, compiles_cuda
 
 _BODY = {
     "none": "T v = X; out = v * ((T)0.5 + (T)0.5 * erf(v * (T)0.70710678118654752440));",
@@ -39,7 +39,7 @@ def gelu(x, bias=None, approximate: str = "none"):
     if approximate not in _BODY:
         raise ValueError(f"Gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
     xp = array_namespace(x)
-    if is_cupy(xp) and x.dtype in CUDA_FLOATS and (bias is None or bias.dtype == x.dtype):
+    if compiles_cuda(xp) and x.dtype in CUDA_FLOATS and (bias is None or bias.dtype == x.dtype):
         if bias is None:
             return elementwise_kernel(xp, "T x", "T out", _BODY[approximate].replace("X", "x"), "refrt_gelu")(x)
         body = _BODY[approximate].replace("X", "x + b")

@@ -3,7 +3,8 @@
 Every kernel here computes with ``xp = array_namespace(...)`` of its inputs: ``cupy`` on a GPU, the
 NumPy stand-in device module in the CPU tests. Only functions both offer are used (asarray, empty,
 zeros, matmul, ufuncs, reductions, reshape / transpose / slicing methods); CUDA source
-(ElementwiseKernel) is built only when ``xp`` is cupy (``is_cupy``), and each such kernel has an xp
+(ElementwiseKernel) is built only where ``xp`` compiles it (``compiles_cuda``: cupy, or the
+cuda-emulator stand-in of refrt/device.py), and each such kernel has an xp
 path computing the same formula, so the CPU tests check the math.
 
 Cases a kernel leaves to its NumPy counterpart run through ``on_host``: the inputs go to the host,
@@ -28,8 +29,9 @@ HOST_RUNS: Counter = Counter()
 CUDA_FLOATS = {np.dtype(np.float32): "float", np.dtype(np.float64): "double"}
 
 
-def is_cupy(xp) -> bool:
-    return getattr(xp, "__name__", "") == "cupy"
+def compiles_cuda(xp) -> bool:
+    """Whether ``xp`` builds CUDA source (``ElementwiseKernel``): cupy, and the stand-in that emulates it."""
+    return hasattr(xp, "ElementwiseKernel")
 
 
 def is_host(a) -> bool:

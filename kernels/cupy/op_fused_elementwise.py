@@ -16,7 +16,7 @@ from refrt.kernels.numpy.op_fused_elementwise import fused_elementwise as _numpy
 from refrt.registry import kernel
 
 from ._cuda import elementwise_kernel
-from ._xp import CUDA_FLOATS, array_namespace, is_cupy
+from ._xp import CUDA_FLOATS, array_namespace, compiles_cuda
 
 # op -> C++ expression over a, b, c (type T); helpers in _PREAMBLE
 CUDA_EXPR = {
@@ -95,7 +95,7 @@ def fused_elementwise(*, ops=(), operands=(), inplace=0):
     def run(*inputs):
         xp = array_namespace(*inputs)
         dtype = inputs[0].dtype
-        if is_cupy(xp) and dtype in CUDA_FLOATS and all(a.dtype == dtype for a in inputs):
+        if compiles_cuda(xp) and dtype in CUDA_FLOATS and all(a.dtype == dtype for a in inputs):
             params = ", ".join(f"T in{i}" for i in range(len(inputs)))
             return elementwise_kernel(xp, params, "T out", body, "refrt_fused_chain", _PREAMBLE)(*inputs)
         return chain_xp(xp, steps, inputs)

@@ -1,0 +1,36 @@
+"""The ONNX backend suite with the CUDA provider first, on a machine without a GPU: its device module
+is the ``cuda-emulator`` stand-in (refrt/cuda_emulator.py), so every placement, host/device transfer,
+CPU fallback and device kernel runs as on a GPU (arrays in host memory, CuPy's rules kept), and the CUDA
+source the kernels generate runs compiled for the CPU. Same expected-failure list as the CPU provider,
+the GPU tolerances of conformance/run_cuda.py. ``python -m conformance.run_cuda --emulate`` runs every
+group; on a GPU, ``python -m conformance.run_cuda`` runs them on CuPy."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import pytest
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from conformance import run_cuda, runner  # noqa: E402
+from refrt import cuda_emulator, device  # noqa: E402
+
+ok, why = cuda_emulator.available()
+pytestmark = pytest.mark.skipif(not ok, reason=f"the CUDA emulator cannot run here: {why}")
+
+EMULATED = (("CUDAExecutionProvider", {"device_module": device.EMULATOR}), "CPUExecutionProvider")
+
+
+@pytest.mark.parametrize("group", ["node", "simple", "light"])
+def test_group_passes_with_the_cuda_provider_first_on_the_emulator(group, monkeypatch):
+    plain = runner.assert_similar
+    monkeypatch.setattr(runner, "assert_similar", lambda expected, got, rtol, atol: plain(
+        expected, got, max(rtol, run_cuda.GPU_RTOL), max(atol, run_cuda.GPU_ATOL)))
+    result = runner.run_group(group, providers=EMULATED, with_ort=False, progress=False, timeout=120, jobs=0)
+    assert len(result.records) > 0
+    bad = result.unexpected_failures
+    assert not bad, f"{len(bad)} {group} cases fail with the CUDA provider on the emulator:\n" + "\n".join(
+        f"  {group}/{name}: {r['detail']}" for name, r in bad.items())
+    assert not result.unexpected_passes, result.unexpected_passes
