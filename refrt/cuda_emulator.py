@@ -33,9 +33,10 @@ from functools import lru_cache
 
 import numpy as np
 
+from refrt.once import BuildOnce
+
 CHECKS: Counter = Counter()
-_lock = threading.Lock()
-_loaded: dict[str, ctypes.CDLL] = {}
+_loaded = BuildOnce()  # CPU builds by source hash
 _nvcc_done: set[str] = set()
 
 _CTYPES = {np.dtype(np.float32): "float", np.dtype(np.float64): "double", np.dtype(np.int32): "int",
@@ -207,29 +208,26 @@ class ElementwiseKernel:
     def _library(self, kinds, in_dtypes, out_dtypes) -> ctypes.CDLL:
         source = self.cpu_source(kinds, in_dtypes, out_dtypes)
         key = hashlib.sha256(source.encode()).hexdigest()[:24]
-        lib = _loaded.get(key)
-        if lib is not None:
-            return lib
-        with _lock:
-            lib = _loaded.get(key)
-            if lib is None:
-                path = os.path.join(_build_dir(), f"{self.name}_{key}.so")
-                if not os.path.exists(path):
-                    src = path[:-3] + ".cpp"
-                    with open(src, "w") as f:
-                        f.write(source)
-                    tmp = f"{path}.{os.getpid()}.{threading.get_ident()}"
-                    # no -ffast-math: NaN and signed-zero rules must hold as on the GPU
-                    r = subprocess.run([_cxx(), "-O1", "-std=c++17", "-shared", "-fPIC", "-o", tmp, src],
-                                       capture_output=True, text=True, timeout=120)
-                    if r.returncode != 0:
-                        raise RuntimeError(f"the emulated CUDA kernel {self.name} does not compile for the CPU:\n"
-                                           f"{r.stderr[-4000:]}\nsource:\n{source}")
-                    os.replace(tmp, path)
-                lib = _loaded[key] = ctypes.CDLL(path)
-                CHECKS["cxx"] += 1
-                lib.refrt_emulated.argtypes = [ctypes.c_void_p, ctypes.c_longlong]
-                lib.refrt_emulated.restype = None
+        return _loaded.get(key, lambda: self._build(source, key))
+
+    def _build(self, source: str, key: str) -> ctypes.CDLL:
+        path = os.path.join(_build_dir(), f"{self.name}_{key}.so")
+        if not os.path.exists(path):
+            src = path[:-3] + ".cpp"
+            with open(src, "w") as f:
+                f.write(source)
+            tmp = f"{path}.{os.getpid()}.{threading.get_ident()}"
+            # no -ffast-math: NaN and signed-zero rules must hold as on the GPU
+            r = subprocess.run([_cxx(), "-O1", "-std=c++17", "-shared", "-fPIC", "-o", tmp, src],
+                               capture_output=True, text=True, timeout=120)
+            if r.returncode != 0:
+                raise RuntimeError(f"the emulated CUDA kernel {self.name} does not compile for the CPU:\n"
+                                   f"{r.stderr[-4000:]}\nsource:\n{source}")
+            os.replace(tmp, path)
+        lib = ctypes.CDLL(path)
+        lib.refrt_emulated.argtypes = [ctypes.c_void_p, ctypes.c_longlong]
+        lib.refrt_emulated.restype = None
+        CHECKS["cxx"] += 1
         return lib
 
     # -- the GPU build, as CuPy would do it ----------------------------------------------------------------

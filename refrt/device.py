@@ -32,6 +32,8 @@ from typing import Any
 
 import numpy as np
 
+from refrt.once import BuildOnce
+
 STANDIN = "numpy-standin"
 EMULATOR = "cuda-emulator"
 ENV = "REFRT_DEVICE_MODULE"  # tests only: "numpy-standin" makes the CUDA provider available on the CPU
@@ -206,26 +208,12 @@ def _emulator_module() -> _StandinModule:
     return module
 
 
-class _Lazy:
-    """``cuda_emulator``: the emulating stand-in, built on first use."""
-
-    def __init__(self, build):
-        self._build, self._value, self._lock = build, None, threading.Lock()
-
-    def get(self):
-        if self._value is None:
-            with self._lock:
-                if self._value is None:
-                    self._value = self._build()
-        return self._value
-
-
-_emulator = _Lazy(_emulator_module)
+_emulator = BuildOnce()
 
 
 def cuda_emulator() -> _StandinModule:
     """The ``cuda-emulator`` device module: the stand-in plus CUDA source run on the CPU."""
-    return _emulator.get()
+    return _emulator.get(EMULATOR, _emulator_module)
 
 
 def array_namespace(*arrays: Any) -> Any:

@@ -17,7 +17,6 @@ Slice's starts ...: refrt.device.HOST_INPUTS) stays on the host too, as onnxrunt
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from functools import lru_cache, partial
 from typing import Any, Callable, NamedTuple, Sequence
@@ -30,6 +29,7 @@ from refrt import registry
 from refrt.device import HOST_INPUTS, METADATA_OPS
 from refrt.errors import Fail, InvalidGraph, NotImplemented
 from refrt.ir import Graph, Node
+from refrt.once import BuildOnce
 from refrt.providers import Provider
 from refrt.types import tensor_to_array
 
@@ -140,8 +140,7 @@ class CompiledGraph:
             cn.node.inputs[0] for cn in self.nodes
             if "inplace" in cn.node.attributes and cn.node.attributes["inplace"].i and cn.node.inputs
         )
-        self._plans: dict[tuple[str, ...], Plan] = {}
-        self._lock = threading.Lock()
+        self._plans = BuildOnce(limit=64)  # plans by (outputs[, device feeds, device fetches])
 
     def _on_device(self, provider: str) -> bool:
         return any(p.name == provider and p.device != "CPU" for p in self.providers)
@@ -232,13 +231,7 @@ class CompiledGraph:
         ``device_feeds``: inputs fed as device arrays; ``device_fetches``: outputs to leave on the device
         (IOBinding). Both only matter with a device provider."""
         key = (tuple(outputs), device_feeds, device_fetches) if self.device is not None else tuple(outputs)
-        plan = self._plans.get(key)
-        if plan is None:
-            with self._lock:
-                plan = self._plans.get(key) or self._build_plan(tuple(outputs), device_feeds, device_fetches)
-                if len(self._plans) < 64:
-                    self._plans[key] = plan
-        return plan
+        return self._plans.get(key, lambda: self._build_plan(tuple(outputs), device_feeds, device_fetches))
 
     def _build_plan(self, outputs: tuple[str, ...], device_feeds: frozenset = frozenset(),
                     device_fetches: frozenset = frozenset()) -> Plan:

@@ -8,27 +8,20 @@ stand-in the second, so CPU tests check the formulas the CUDA source spells.
 
 from __future__ import annotations
 
-import threading
-
 import numpy as np
+
+from refrt.once import BuildOnce
 
 from ._xp import compiles_cuda
 
-_lock = threading.Lock()
-_built: dict[tuple, object] = {}
+_built = BuildOnce()
 
 
 def elementwise_kernel(xp, in_params: str, out_params: str, body: str, name: str, preamble: str = ""):
     """A cached ``cupy.ElementwiseKernel`` (only called when ``xp`` is cupy)."""
     assert compiles_cuda(xp), "CUDA source is only built where xp compiles it"
     key = (xp.__name__, in_params, out_params, body, name, preamble)
-    k = _built.get(key)
-    if k is None:
-        with _lock:
-            k = _built.get(key)
-            if k is None:
-                k = _built[key] = xp.ElementwiseKernel(in_params, out_params, body, name, preamble=preamble)
-    return k
+    return _built.get(key, lambda: xp.ElementwiseKernel(in_params, out_params, body, name, preamble=preamble))
 
 
 # activation -> C++ expression of ``v`` (type T), with params p0, p1 (T). NaN propagates as NumPy's

@@ -40,6 +40,7 @@ import threading
 import numpy as np
 
 from refrt.kernels.numpy.op_fused_elementwise import fused_elementwise as _numpy_prepare
+from refrt.once import BuildOnce
 from refrt.registry import kernel
 
 from ._elementwise import jit, pick, pjit
@@ -132,21 +133,13 @@ def _chain_dir() -> pathlib.Path:
     return pathlib.Path(base) / "refrt" / "numba-chains"
 
 
-_lock = threading.Lock()
-_compiled: dict[tuple, tuple] = {}
+_compiled = BuildOnce()
 
 
 def compiled_chain(ops, refs, kinds, dtype: str, reuse: bool) -> tuple:
     """(serial, parallel) numba dispatchers of one chain's loop, made once per process."""
     key = (tuple(ops), tuple(refs), tuple(kinds), dtype, reuse)
-    pair = _compiled.get(key)
-    if pair is not None:
-        return pair
-    with _lock:
-        pair = _compiled.get(key)
-        if pair is None:
-            pair = _compiled[key] = _build(chain_source(ops, refs, kinds, dtype, reuse))
-    return pair
+    return _compiled.get(key, lambda: _build(chain_source(ops, refs, kinds, dtype, reuse)))
 
 
 def _build(source: str) -> tuple:
