@@ -65,6 +65,21 @@ def check_indices3(idx, d):
 
 RED_NONE, RED_ADD, RED_MUL, RED_MAX, RED_MIN = 0, 1, 2, 3, 4
 REDUCTIONS = {"none": RED_NONE, "add": RED_ADD, "mul": RED_MUL, "max": RED_MAX, "min": RED_MIN}
+ARITHMETIC = (np.float32, np.float64, np.int32, np.int64)  # the dtypes the reducing scatters compile for
+
+
+def scatter_operands(data: np.ndarray, updates: np.ndarray, reduction: str):
+    """(out, o, u) for a compiled scatter: ``out`` a C-contiguous copy of data to scatter into, ``o`` and
+    ``u`` what the loop takes for it and for the updates: their raw bits (``as_bits``) for reduction
+    "none", the arrays themselves for a reduction (ARITHMETIC dtypes only); None where not compiled."""
+    if reduction != "none" and data.dtype not in ARITHMETIC:
+        return None
+    out = np.array(data, order="C")
+    upd = np.ascontiguousarray(updates)
+    if reduction != "none":
+        return out, out, upd
+    o, u = as_bits(out), as_bits(upd)
+    return None if o is None else (out, o, u)
 
 
 @njit

@@ -38,6 +38,8 @@ from refrt import registry
 # the Numba package is being discovered (which would file it under NumbaExecutionProvider).
 registry.discover("refrt.kernels.numpy", "CPUExecutionProvider")
 
+from refrt.kernels.numpy._rnn_util import Recurrence, num_directions_of  # noqa: E402
+
 rnn_njit = numba.njit(cache=True, nogil=True, error_model="numpy")
 
 _HI = np.float32(7.90531110763549805)
@@ -236,3 +238,13 @@ def rnn_steps(proj, r_t, h, reverse: bool, y, want_y: bool):
 
 def outputs_buffer(steps: int, batch: int, hidden: int, want_y: bool):
     return np.empty((steps if want_y else 0, batch, hidden), np.float32)
+
+
+def recurrence(op: str, x, w, r, direction: str, hidden_size, layout: int, gates: int):
+    """(number of directions, ``Recurrence``) of an LSTM/GRU/RNN node's X, W and R, read and checked as
+    the NumPy kernel reads them (no sequence_lens: the compiled cells do not take it)."""
+    nd = num_directions_of(op, direction)
+    rec = Recurrence(op, x, w, r, None, layout, gates, hidden_size)
+    if rec.num_directions != nd:
+        raise ValueError(f"{op}: direction={direction!r} needs {nd} direction(s) in W, got {rec.num_directions}")
+    return nd, rec

@@ -52,6 +52,8 @@ registry.discover("refrt.kernels.numpy", "CPUExecutionProvider")
 
 import numba  # noqa: E402
 
+from refrt.kernels.numpy._tree_util import compare_input  # noqa: E402
+
 from ._jit import njit  # noqa: E402
 
 # the walk is inlined into each kernel (numba's IR inlining): called per tree, a real call cost ~70 ns
@@ -205,21 +207,8 @@ def _table_rows(x, lo, hi, roots, depths, switches, packed, sp, nb, nan_mode, na
 
 def _depths(forest) -> tuple[np.ndarray, np.ndarray]:
     """Per tree: its depth (steps of its deepest path) and the depth COMPACT_QUANTILE of its leaves lie within."""
-    nb, n_trees = forest.n_branches, len(forest.roots)
-    n_nodes = nb + forest.n_leaves
-    tree, node = np.arange(n_trees, dtype=np.int64), forest.roots.astype(np.int64)
-    leaf_tree, leaf_depth = [], []
-    for d in range(forest.depth + 1):
-        leaf = node >= nb
-        leaf_tree.append(tree[leaf])
-        leaf_depth.append(np.full(int(leaf.sum()), d, dtype=np.int64))
-        tree, node = tree[~leaf], node[~leaf]
-        if node.size == 0:
-            break
-        key = np.unique(np.concatenate([tree * n_nodes + forest.true_child[node],
-                                        tree * n_nodes + forest.false_child[node]]))
-        tree, node = np.divmod(key, n_nodes)
-    leaf_tree, leaf_depth = np.concatenate(leaf_tree), np.concatenate(leaf_depth)
+    n_trees = len(forest.roots)
+    leaf_tree, _, leaf_depth = forest.tree_leaf_depths()
     order = np.lexsort((leaf_depth, leaf_tree))
     leaf_tree, leaf_depth = leaf_tree[order], leaf_depth[order]
     count = np.bincount(leaf_tree, minlength=n_trees)
@@ -332,3 +321,34 @@ def install_compiled_leaves(forest) -> CompiledForests:
 
     forest.leaves = leaves
     return compiled_for
+
+
+def score_sums(op: str, prepared, compiled_for: CompiledForests, tree_column=None, value=None):
+    """The fused walk + sum of a prepared TreeEnsembleClassifier/Regressor (``_tree_util.PreparedTrees``):
+    ``sums(x)`` gives (the (N, n_targets) sums in X's compare type, that type), or (None, None) where
+    the forest is not compiled for that type. ``tree_column`` (the column each tree adds to) and
+    ``value`` (the leaves' weights) default to ``prepared.table``'s: ``tree_column`` and
+    ``leaf_column_value`` where each tree writes one column, else its ``values`` (leaves, C). The
+    weights are cast to the compare type once, on first use."""
+    if value is None:
+        table = prepared.table
+        tree_column = table.tree_column
+        value = table.values if tree_column is None else table.leaf_column_value
+    if tree_column is not None:
+        tree_column = np.ascontiguousarray(tree_column, dtype=np.int64)
+    forest, needs_double, n_columns = prepared.forest, prepared.needs_double, prepared.n_targets
+    weights: dict = {}  # compare type -> the leaves' weights in it
+
+    def sums(x):
+        xc = compare_input(op, x, needs_double, forest)
+        cf = compiled_for(xc.dtype)
+        if cf is None:
+            return None, None
+        dtype = xc.dtype
+        if dtype not in weights:
+            weights[dtype] = np.ascontiguousarray(value.astype(dtype))
+        if tree_column is not None:
+            return cf.tree_column_sum(xc, tree_column, weights[dtype], n_columns), dtype
+        return cf.table_sum(xc, weights[dtype]), dtype
+
+    return sums

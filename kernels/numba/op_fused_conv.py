@@ -28,7 +28,7 @@ import numpy as np
 from refrt.kernels.numpy._activation_util import activate
 from refrt.kernels.numpy._conv_util import geometry
 from refrt.kernels.numpy._elementwise_util import finite_range
-from refrt.kernels.numpy.op_fused_conv import build_fused_conv
+from refrt.kernels.numpy.op_fused_conv import build_fused_conv, per_shape
 from refrt.kernels.numpy.op_fused_conv import epilogue as numpy_epilogue
 from refrt.registry import kernel
 
@@ -36,7 +36,6 @@ from . import _conv
 from ._jit import set_threads
 
 FAST_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
-MAX_SHAPES = 64  # per node, as the NumPy kernel: input shapes whose plan is kept
 
 
 @kernel("FusedConv", domain="refrt", since=1, prepare=True)
@@ -46,23 +45,7 @@ def prepare_fused_conv(*, auto_pad="NOTSET", dilations=None, group=1, kernel_sha
     shape), the NumPy kernel's run function for every other call."""
     attrs = dict(auto_pad=auto_pad, dilations=dilations, group=group, kernel_shape=kernel_shape, pads=pads,
                  strides=strides, activation=activation, activation_params=activation_params, packed=packed)
-    fallback = build_fused_conv(attrs, epilogue)
-    plans: dict[tuple, object] = {}
-
-    def run(x, w, b=None, z=None):
-        key = (x.shape, x.dtype, w.shape, w.dtype)
-        plan = plans.get(key)
-        if plan is None:
-            plan = _plan(x, w, attrs)
-            if len(plans) < MAX_SHAPES:
-                plans[key] = plan
-        if plan:
-            y = plan(x, w, b, z)
-            if y is not None:
-                return y
-        return fallback(x, w, b, z)
-
-    return run
+    return per_shape(lambda x, w: _plan(x, w, attrs), build_fused_conv(attrs, epilogue))
 
 
 def _plan(x, w, attrs):

@@ -13,10 +13,10 @@ import numpy as np
 
 from . import _rnn  # noqa: F401  (first: the NumPy kernels register under the CPU provider)
 from refrt.kernels.numpy import op_gru as _np
-from refrt.kernels.numpy._rnn_util import Recurrence, input_projection, num_directions_of, split_bias
+from refrt.kernels.numpy._rnn_util import input_projection, split_bias
 from refrt.registry import kernel
 
-from ._rnn import gru_steps, outputs_buffer
+from ._rnn import gru_steps, outputs_buffer, recurrence
 
 
 def _compiled(x, w, r, b, sequence_lens, activations, clip) -> bool:
@@ -25,10 +25,7 @@ def _compiled(x, w, r, b, sequence_lens, activations, clip) -> bool:
 
 
 def _gru(x, w, r, b, initial_h, *, direction, hidden_size, layout, linear_before_reset, want):
-    nd = num_directions_of("GRU", direction)
-    rec = Recurrence("GRU", x, w, r, None, layout, 3, hidden_size)
-    if rec.num_directions != nd:
-        raise ValueError(f"GRU: direction={direction!r} needs {nd} direction(s) in W, got {rec.num_directions}")
+    nd, rec = recurrence("GRU", x, w, r, direction, hidden_size, layout, 3)
     h = rec.hidden
     wb, rb = split_bias("GRU", b, nd, 3 * h, rec.work)
     h0 = rec.state(initial_h, "initial_h")
@@ -46,50 +43,39 @@ def _gru(x, w, r, b, initial_h, *, direction, hidden_size, layout, linear_before
     return rec.outputs(ys, finals, 1, want)
 
 
+def _run(numpy_kernel, x, w, r, b, sequence_lens, initial_h, **attrs):
+    """One revision's node: the compiled cell where it applies, else ``numpy_kernel`` (that revision's)
+    with the same inputs and attributes (``layout`` is 0 before revision 14, ``linear_before_reset``
+    before 3)."""
+    if not _compiled(x, w, r, b, sequence_lens, attrs["activations"], attrs["clip"]):
+        return numpy_kernel(x, w, r, b, sequence_lens, initial_h, **attrs)
+    return _gru(x, w, r, b, initial_h, direction=attrs["direction"], hidden_size=attrs["hidden_size"],
+                layout=attrs.get("layout", 0), linear_before_reset=attrs.get("linear_before_reset", 0),
+                want=attrs["_output_used"])
+
+
 @kernel("GRU", since=1, until=2)
 def gru_1(x, w, r, b=None, sequence_lens=None, initial_h=None, *, activation_alpha=None, activation_beta=None,
           activations=None, clip=None, direction="foward", hidden_size=None, output_sequence=0, _output_used):
-    if not _compiled(x, w, r, b, sequence_lens, activations, clip):
-        return _np.gru_1(x, w, r, b, sequence_lens, initial_h, activation_alpha=activation_alpha,
-                         activation_beta=activation_beta, activations=activations, clip=clip, direction=direction,
-                         hidden_size=hidden_size, output_sequence=output_sequence, _output_used=_output_used)
-    return _gru(x, w, r, b, initial_h, direction=direction, hidden_size=hidden_size, layout=0,
-                linear_before_reset=0, want=_output_used)
+    return _run(_np.gru_1, **locals())
 
 
 @kernel("GRU", since=3, until=6)
 def gru_3(x, w, r, b=None, sequence_lens=None, initial_h=None, *, activation_alpha=None, activation_beta=None,
           activations=None, clip=None, direction="forward", hidden_size=None, linear_before_reset=0,
           output_sequence=0, _output_used):
-    if not _compiled(x, w, r, b, sequence_lens, activations, clip):
-        return _np.gru_3(x, w, r, b, sequence_lens, initial_h, activation_alpha=activation_alpha,
-                         activation_beta=activation_beta, activations=activations, clip=clip, direction=direction,
-                         hidden_size=hidden_size, linear_before_reset=linear_before_reset,
-                         output_sequence=output_sequence, _output_used=_output_used)
-    return _gru(x, w, r, b, initial_h, direction=direction, hidden_size=hidden_size, layout=0,
-                linear_before_reset=linear_before_reset, want=_output_used)
+    return _run(_np.gru_3, **locals())
 
 
 @kernel("GRU", since=7, until=13)
 def gru_7(x, w, r, b=None, sequence_lens=None, initial_h=None, *, activation_alpha=None, activation_beta=None,
           activations=None, clip=None, direction="forward", hidden_size=None, linear_before_reset=0,
           _output_used):
-    if not _compiled(x, w, r, b, sequence_lens, activations, clip):
-        return _np.gru_7(x, w, r, b, sequence_lens, initial_h, activation_alpha=activation_alpha,
-                         activation_beta=activation_beta, activations=activations, clip=clip, direction=direction,
-                         hidden_size=hidden_size, linear_before_reset=linear_before_reset, _output_used=_output_used)
-    return _gru(x, w, r, b, initial_h, direction=direction, hidden_size=hidden_size, layout=0,
-                linear_before_reset=linear_before_reset, want=_output_used)
+    return _run(_np.gru_7, **locals())
 
 
 @kernel("GRU", since=14)
 def gru_14(x, w, r, b=None, sequence_lens=None, initial_h=None, *, activation_alpha=None, activation_beta=None,
            activations=None, clip=None, direction="forward", hidden_size=None, layout=0, linear_before_reset=0,
            _output_used):
-    if not _compiled(x, w, r, b, sequence_lens, activations, clip):
-        return _np.gru_14(x, w, r, b, sequence_lens, initial_h, activation_alpha=activation_alpha,
-                          activation_beta=activation_beta, activations=activations, clip=clip, direction=direction,
-                          hidden_size=hidden_size, layout=layout, linear_before_reset=linear_before_reset,
-                          _output_used=_output_used)
-    return _gru(x, w, r, b, initial_h, direction=direction, hidden_size=hidden_size, layout=layout,
-                linear_before_reset=linear_before_reset, want=_output_used)
+    return _run(_np.gru_14, **locals())

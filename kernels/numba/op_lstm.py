@@ -14,9 +14,10 @@ import numpy as np
 
 from . import _rnn  # noqa: F401  (first: the NumPy kernels register under the CPU provider)
 from refrt.kernels.numpy import op_lstm as _np
-from refrt.kernels.numpy._rnn_util import Recurrence, input_projection, num_directions_of, split_bias
+from refrt.kernels.numpy._rnn_util import input_projection, split_bias
 from refrt.registry import kernel
 
+from ._rnn import recurrence
 from .op_packed_lstm import run_lstm_directions
 
 
@@ -27,10 +28,7 @@ def _compiled(x, w, r, b, sequence_lens, initial_h, initial_c, p, activations, c
 
 
 def _lstm(x, w, r, b, initial_h, initial_c, *, direction, hidden_size, layout, want):
-    nd = num_directions_of("LSTM", direction)
-    rec = Recurrence("LSTM", x, w, r, None, layout, 4, hidden_size)
-    if rec.num_directions != nd:
-        raise ValueError(f"LSTM: direction={direction!r} needs {nd} direction(s) in W, got {rec.num_directions}")
+    nd, rec = recurrence("LSTM", x, w, r, direction, hidden_size, layout, 4)
     wb, rb = split_bias("LSTM", b, nd, 4 * rec.hidden, rec.work)
     h0 = rec.state(initial_h, "initial_h")
     c0 = rec.state(initial_c, "initial_c")
@@ -43,39 +41,32 @@ def _lstm(x, w, r, b, initial_h, initial_c, *, direction, hidden_size, layout, w
     return run_lstm_directions(rec, proj_of, lambda d: r[d].T, h0, c0, nd, direction, want)
 
 
+def _run(numpy_kernel, x, w, r, b, sequence_lens, initial_h, initial_c, p, **attrs):
+    """One revision's node: the compiled cell where it applies, else ``numpy_kernel`` (that revision's)
+    with the same inputs and attributes (``layout`` is 0 before revision 14)."""
+    if not _compiled(x, w, r, b, sequence_lens, initial_h, initial_c, p, attrs["activations"], attrs["clip"],
+                     attrs["input_forget"]):
+        return numpy_kernel(x, w, r, b, sequence_lens, initial_h, initial_c, p, **attrs)
+    return _lstm(x, w, r, b, initial_h, initial_c, direction=attrs["direction"], hidden_size=attrs["hidden_size"],
+                 layout=attrs.get("layout", 0), want=attrs["_output_used"])
+
+
 @kernel("LSTM", since=1, until=6)
 def lstm_1(x, w, r, b=None, sequence_lens=None, initial_h=None, initial_c=None, p=None, *, activation_alpha=None,
            activation_beta=None, activations=None, clip=None, direction="forward", hidden_size=None,
            input_forget=0, output_sequence=0, _output_used):
-    if not _compiled(x, w, r, b, sequence_lens, initial_h, initial_c, p, activations, clip, input_forget):
-        return _np.lstm_1(x, w, r, b, sequence_lens, initial_h, initial_c, p, activation_alpha=activation_alpha,
-                          activation_beta=activation_beta, activations=activations, clip=clip, direction=direction,
-                          hidden_size=hidden_size, input_forget=input_forget, output_sequence=output_sequence,
-                          _output_used=_output_used)
-    return _lstm(x, w, r, b, initial_h, initial_c, direction=direction, hidden_size=hidden_size, layout=0,
-                 want=_output_used)
+    return _run(_np.lstm_1, **locals())
 
 
 @kernel("LSTM", since=7, until=13)
 def lstm_7(x, w, r, b=None, sequence_lens=None, initial_h=None, initial_c=None, p=None, *, activation_alpha=None,
            activation_beta=None, activations=None, clip=None, direction="forward", hidden_size=None,
            input_forget=0, _output_used):
-    if not _compiled(x, w, r, b, sequence_lens, initial_h, initial_c, p, activations, clip, input_forget):
-        return _np.lstm_7(x, w, r, b, sequence_lens, initial_h, initial_c, p, activation_alpha=activation_alpha,
-                          activation_beta=activation_beta, activations=activations, clip=clip, direction=direction,
-                          hidden_size=hidden_size, input_forget=input_forget, _output_used=_output_used)
-    return _lstm(x, w, r, b, initial_h, initial_c, direction=direction, hidden_size=hidden_size, layout=0,
-                 want=_output_used)
+    return _run(_np.lstm_7, **locals())
 
 
 @kernel("LSTM", since=14)
 def lstm_14(x, w, r, b=None, sequence_lens=None, initial_h=None, initial_c=None, p=None, *, activation_alpha=None,
             activation_beta=None, activations=None, clip=None, direction="forward", hidden_size=None,
             input_forget=0, layout=0, _output_used):
-    if not _compiled(x, w, r, b, sequence_lens, initial_h, initial_c, p, activations, clip, input_forget):
-        return _np.lstm_14(x, w, r, b, sequence_lens, initial_h, initial_c, p, activation_alpha=activation_alpha,
-                           activation_beta=activation_beta, activations=activations, clip=clip, direction=direction,
-                           hidden_size=hidden_size, input_forget=input_forget, layout=layout,
-                           _output_used=_output_used)
-    return _lstm(x, w, r, b, initial_h, initial_c, direction=direction, hidden_size=hidden_size, layout=layout,
-                 want=_output_used)
+    return _run(_np.lstm_14, **locals())

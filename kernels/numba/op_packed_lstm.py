@@ -4,8 +4,8 @@ turns an LSTM with the default cell and constant weights into this node).
 Compiled (float32): all steps of a direction in one call of ``_rnn.lstm_steps``: per step one BLAS
 gemm ``h @ R'`` and one vectorized loop for the gates and the state update; the input projection
 ``X @ W'`` for all steps is one NumPy matmul, as in the NumPy kernel. Delegated to the NumPy kernel:
-float64 (and any non-float32 work type) inputs. Same shape checks as the NumPy kernel (its
-``Recurrence``), same outputs to float32 rounding (see ``_rnn`` on tanh).
+float64 (and any non-float32 work type) inputs. The NumPy kernel's shape checks (its
+``read_inputs``), the same outputs to float32 rounding (see ``_rnn`` on tanh).
 
 Measured (bench ``lstm``: 2 layers, hidden 256, 64 steps; intra_op 1, a shared 2-core machine, best
 of 2 s): batch 1 4.8 ms against the NumPy provider's 6.5 (onnxruntime 3.1-3.7); batch 32 57 ms
@@ -17,8 +17,8 @@ from __future__ import annotations
 import numpy as np
 
 from . import _rnn  # noqa: F401  (first: the NumPy kernels register under the CPU provider)
-from refrt.kernels.numpy._rnn_util import Recurrence, num_directions_of
-from refrt.kernels.numpy.op_packed_lstm import packed_lstm as _numpy_packed_lstm
+from refrt.kernels.numpy._rnn_util import Recurrence
+from refrt.kernels.numpy.op_packed_lstm import packed_lstm as _numpy_packed_lstm, read_inputs
 from refrt.registry import kernel
 
 from ._rnn import lstm_steps, outputs_buffer
@@ -46,13 +46,7 @@ def packed_lstm(x, w_t, r_t, bias, initial_h=None, initial_c=None, *, direction=
     if x.dtype != np.float32 or w_t.dtype != np.float32:
         return _numpy_packed_lstm(x, w_t, r_t, bias, initial_h, initial_c, direction=direction,
                                   hidden_size=hidden_size, layout=layout, _output_used=_output_used)
-    nd = num_directions_of("LSTM", direction)
-    rec = Recurrence("LSTM", x, np.swapaxes(w_t, 1, 2), np.swapaxes(r_t, 1, 2), None, layout, 4, hidden_size)
-    if rec.num_directions != nd or bias.shape != (nd, 4 * rec.hidden) or rec.work != w_t.dtype:
-        raise ValueError(f"PackedLSTM: packed weights {w_t.shape}, {r_t.shape}, {bias.shape} do not fit "
-                         f"X {x.shape} with direction={direction!r}")
-    h0 = rec.state(initial_h, "initial_h")
-    c0 = rec.state(initial_c, "initial_c")
+    nd, rec, h0, c0 = read_inputs(x, w_t, r_t, bias, initial_h, initial_c, direction, hidden_size, layout)
 
     def proj_of(d):
         proj = rec.x @ w_t[d]

@@ -34,6 +34,7 @@ from refrt.kernels.numpy._resize_util import (
     linear_taps,
     nearest_index,
     original_coordinate,
+    stretched_shape,
 )
 from refrt.kernels.numpy.op_resize import (
     resize_10 as _np_10,
@@ -78,22 +79,16 @@ def _fast(x, scales, sizes, *, mode, coordinate_mode, nearest_mode, allowed, cub
     if (scales is None) == (sizes is None):
         return None
     in_shape = x.shape
-    scale = [F32(1)] * rank
-    out_shape = list(in_shape)
+    sc = sz = None
     if scales is not None:
         sc = np.asarray(scales, dtype=F32).reshape(-1)
         if sc.size != len(axes) or (sc <= 0).any():
             return None
-        for a, s in zip(axes, sc):
-            scale[a] = s
-            out_shape[a] = int(np.floor(s * F32(in_shape[a])))
     else:
         sz = [int(v) for v in np.asarray(sizes).reshape(-1)]
         if len(sz) != len(axes) or any(v < 0 for v in sz):
             return None
-        for a, n in zip(axes, sz):
-            scale[a] = F32(n) / F32(in_shape[a])
-            out_shape[a] = n
+    scale, out_shape = stretched_shape(in_shape, axes, sc, sz)
     if scale[0] != 1 or scale[1] != 1 or tuple(out_shape) == in_shape or 0 in out_shape:
         return None
     n, c, h, w = in_shape
@@ -139,30 +134,14 @@ def resize_10(x, scales, *, mode="nearest"):
 @kernel("Resize", since=11, until=12)
 def resize_11(x, roi, scales, sizes=None, *, coordinate_transformation_mode="half_pixel", cubic_coeff_a=-0.75,
               exclude_outside=0, extrapolation_value=0.0, mode="nearest", nearest_mode="round_prefer_floor"):
-    y = _fast(x, scales, sizes, mode=mode, coordinate_mode=coordinate_transformation_mode, nearest_mode=nearest_mode,
-              allowed=COORDINATE_MODES_11, cubic_coeff_a=cubic_coeff_a, exclude_outside=exclude_outside)
-    if y is not None:
-        return y
-    return _np_11(x, roi, scales, sizes, coordinate_transformation_mode=coordinate_transformation_mode,
-                  cubic_coeff_a=cubic_coeff_a, exclude_outside=exclude_outside,
-                  extrapolation_value=extrapolation_value, mode=mode, nearest_mode=nearest_mode)
+    return _resize(COORDINATE_MODES_11, _np_11, **locals())
 
 
 @kernel("Resize", since=13, until=17)
 def resize_13(x, roi=None, scales=None, sizes=None, *, coordinate_transformation_mode="half_pixel",
               cubic_coeff_a=-0.75, exclude_outside=0, extrapolation_value=0.0, mode="nearest",
               nearest_mode="round_prefer_floor"):
-    y = _fast(x, scales, sizes, mode=mode, coordinate_mode=coordinate_transformation_mode, nearest_mode=nearest_mode,
-              allowed=COORDINATE_MODES_13, cubic_coeff_a=cubic_coeff_a, exclude_outside=exclude_outside)
-    if y is not None:
-        return y
-    return _np_13(x, roi, scales, sizes, coordinate_transformation_mode=coordinate_transformation_mode,
-                  cubic_coeff_a=cubic_coeff_a, exclude_outside=exclude_outside,
-                  extrapolation_value=extrapolation_value, mode=mode, nearest_mode=nearest_mode)
-
-
-def _kw18(**kw):
-    return kw
+    return _resize(COORDINATE_MODES_13, _np_13, **locals())
 
 
 @kernel("Resize", since=18, until=18)
@@ -170,11 +149,7 @@ def resize_18(x, roi=None, scales=None, sizes=None, *, antialias=0, axes=None,
               coordinate_transformation_mode="half_pixel", cubic_coeff_a=-0.75, exclude_outside=0,
               extrapolation_value=0.0, keep_aspect_ratio_policy="stretch", mode="nearest",
               nearest_mode="round_prefer_floor"):
-    kw = _kw18(antialias=antialias, axes=axes, coordinate_transformation_mode=coordinate_transformation_mode,
-               cubic_coeff_a=cubic_coeff_a, exclude_outside=exclude_outside, extrapolation_value=extrapolation_value,
-               keep_aspect_ratio_policy=keep_aspect_ratio_policy, mode=mode, nearest_mode=nearest_mode)
-    y = _fast18(x, scales, sizes, COORDINATE_MODES_13, kw)
-    return y if y is not None else _np_18(x, roi, scales, sizes, **kw)
+    return _resize(COORDINATE_MODES_13, _np_18, **locals())
 
 
 @kernel("Resize", since=19)
@@ -182,15 +157,14 @@ def resize_19(x, roi=None, scales=None, sizes=None, *, antialias=0, axes=None,
               coordinate_transformation_mode="half_pixel", cubic_coeff_a=-0.75, exclude_outside=0,
               extrapolation_value=0.0, keep_aspect_ratio_policy="stretch", mode="nearest",
               nearest_mode="round_prefer_floor"):
-    kw = _kw18(antialias=antialias, axes=axes, coordinate_transformation_mode=coordinate_transformation_mode,
-               cubic_coeff_a=cubic_coeff_a, exclude_outside=exclude_outside, extrapolation_value=extrapolation_value,
-               keep_aspect_ratio_policy=keep_aspect_ratio_policy, mode=mode, nearest_mode=nearest_mode)
-    y = _fast18(x, scales, sizes, COORDINATE_MODES_19, kw)
-    return y if y is not None else _np_19(x, roi, scales, sizes, **kw)
+    return _resize(COORDINATE_MODES_19, _np_19, **locals())
 
 
-def _fast18(x, scales, sizes, allowed, kw):
-    return _fast(x, scales, sizes, mode=kw["mode"], coordinate_mode=kw["coordinate_transformation_mode"],
-                 nearest_mode=kw["nearest_mode"], allowed=allowed, cubic_coeff_a=kw["cubic_coeff_a"],
-                 exclude_outside=kw["exclude_outside"], antialias=kw["antialias"], axes=kw["axes"],
-                 keep_aspect_ratio_policy=kw["keep_aspect_ratio_policy"])
+def _resize(allowed, numpy_kernel, x, roi, scales, sizes, **kw):
+    """Resize 11 and later (their coordinate modes ``allowed``, their NumPy kernel), attributes ``kw``
+    (antialias, axes and keep_aspect_ratio_policy from revision 18 on)."""
+    y = _fast(x, scales, sizes, mode=kw["mode"], coordinate_mode=kw["coordinate_transformation_mode"],
+              nearest_mode=kw["nearest_mode"], allowed=allowed, cubic_coeff_a=kw["cubic_coeff_a"],
+              exclude_outside=kw["exclude_outside"], antialias=kw.get("antialias", 0), axes=kw.get("axes"),
+              keep_aspect_ratio_policy=kw.get("keep_aspect_ratio_policy", "stretch"))
+    return y if y is not None else numpy_kernel(x, roi, scales, sizes, **kw)

@@ -12,10 +12,10 @@ import numpy as np
 
 from . import _rnn  # noqa: F401  (first: the NumPy kernels register under the CPU provider)
 from refrt.kernels.numpy import op_rnn as _np
-from refrt.kernels.numpy._rnn_util import Recurrence, input_projection, num_directions_of, split_bias
+from refrt.kernels.numpy._rnn_util import input_projection, split_bias
 from refrt.registry import kernel
 
-from ._rnn import outputs_buffer, rnn_steps
+from ._rnn import outputs_buffer, recurrence, rnn_steps
 
 _DEFAULT = ["Tanh", "Tanh"]
 
@@ -27,10 +27,7 @@ def _compiled(x, w, r, b, sequence_lens, activations, clip) -> bool:
 
 
 def _rnn(x, w, r, b, initial_h, *, activations, direction, hidden_size, layout, want):
-    nd = num_directions_of("RNN", direction)
-    rec = Recurrence("RNN", x, w, r, None, layout, 1, hidden_size)
-    if rec.num_directions != nd:
-        raise ValueError(f"RNN: direction={direction!r} needs {nd} direction(s) in W, got {rec.num_directions}")
+    nd, rec = recurrence("RNN", x, w, r, direction, hidden_size, layout, 1)
     # the activation list's length is checked as the NumPy kernel checks it
     from refrt.kernels.numpy._rnn_util import activation_functions
     activation_functions("RNN", activations, None, None, ["Tanh"], nd)
@@ -47,37 +44,29 @@ def _rnn(x, w, r, b, initial_h, *, activations, direction, hidden_size, layout, 
     return rec.outputs(ys, finals, 1, want)
 
 
-def _call(np_fn, x, w, r, b, sequence_lens, initial_h, layout, activation_alpha, activation_beta, activations, clip,
-          direction, hidden_size, _output_used, **extra):
-    if not _compiled(x, w, r, b, sequence_lens, activations, clip):
-        return np_fn(x, w, r, b, sequence_lens, initial_h, activation_alpha=activation_alpha,
-                     activation_beta=activation_beta, activations=activations, clip=clip, direction=direction,
-                     hidden_size=hidden_size, _output_used=_output_used, **extra)
-    return _rnn(x, w, r, b, initial_h, activations=activations, direction=direction, hidden_size=hidden_size,
-                layout=layout, want=_output_used)
+def _run(numpy_kernel, x, w, r, b, sequence_lens, initial_h, **attrs):
+    """One revision's node: the compiled cell where it applies, else ``numpy_kernel`` (that revision's)
+    with the same inputs and attributes (``layout`` is 0 before revision 14)."""
+    if not _compiled(x, w, r, b, sequence_lens, attrs["activations"], attrs["clip"]):
+        return numpy_kernel(x, w, r, b, sequence_lens, initial_h, **attrs)
+    return _rnn(x, w, r, b, initial_h, activations=attrs["activations"], direction=attrs["direction"],
+                hidden_size=attrs["hidden_size"], layout=attrs.get("layout", 0), want=attrs["_output_used"])
 
 
 @kernel("RNN", since=1, until=6)
 def rnn_1(x, w, r, b=None, sequence_lens=None, initial_h=None, *, activation_alpha=None, activation_beta=None,
           activations=_DEFAULT, clip=None, direction="forward", hidden_size=None, output_sequence=0,
           _output_used):
-    return _call(_np.rnn_1, x, w, r, b, sequence_lens, initial_h, 0, activation_alpha, activation_beta, activations,
-                 clip, direction, hidden_size, _output_used, output_sequence=output_sequence)
+    return _run(_np.rnn_1, **locals())
 
 
 @kernel("RNN", since=7, until=13)
 def rnn_7(x, w, r, b=None, sequence_lens=None, initial_h=None, *, activation_alpha=None, activation_beta=None,
           activations=_DEFAULT, clip=None, direction="forward", hidden_size=None, _output_used):
-    return _call(_np.rnn_7, x, w, r, b, sequence_lens, initial_h, 0, activation_alpha, activation_beta, activations,
-                 clip, direction, hidden_size, _output_used)
+    return _run(_np.rnn_7, **locals())
 
 
 @kernel("RNN", since=14)
 def rnn_14(x, w, r, b=None, sequence_lens=None, initial_h=None, *, activation_alpha=None, activation_beta=None,
            activations=_DEFAULT, clip=None, direction="forward", hidden_size=None, layout=0, _output_used):
-    if not _compiled(x, w, r, b, sequence_lens, activations, clip):
-        return _np.rnn_14(x, w, r, b, sequence_lens, initial_h, activation_alpha=activation_alpha,
-                          activation_beta=activation_beta, activations=activations, clip=clip, direction=direction,
-                          hidden_size=hidden_size, layout=layout, _output_used=_output_used)
-    return _rnn(x, w, r, b, initial_h, activations=activations, direction=direction, hidden_size=hidden_size,
-                layout=layout, want=_output_used)
+    return _run(_np.rnn_14, **locals())

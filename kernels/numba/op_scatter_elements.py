@@ -27,9 +27,7 @@ from refrt.kernels.numpy.op_scatter_elements import (
 )
 from refrt.registry import kernel
 
-from ._index import REDUCTIONS, as_bits, check_indices3, index_array, scatter_elements3
-
-_ARITH = (np.float32, np.float64, np.int32, np.int64)
+from ._index import REDUCTIONS, check_indices3, index_array, scatter_elements3, scatter_operands
 
 
 def _fast(data, indices, updates, axis, reduction, allowed):
@@ -48,16 +46,10 @@ def _fast(data, indices, updates, axis, reduction, allowed):
     idx3 = idx.reshape(outer, k, inner)
     if not check_indices3(idx3, d):
         return None
-    out = np.array(data, order="C")
-    upd = np.ascontiguousarray(updates)
-    if reduction == "none":
-        o, u = as_bits(out), as_bits(upd)
-        if o is None:
-            return None
-    elif data.dtype in _ARITH:
-        o, u = out, upd
-    else:
+    operands = scatter_operands(data, updates, reduction)
+    if operands is None:
         return None
+    out, o, u = operands
     scatter_elements3(o.reshape(outer, d, inner), idx3, u.reshape(outer, k, inner), REDUCTIONS[reduction])
     return out
 

@@ -23,9 +23,7 @@ import numpy as np
 from refrt.kernels.numpy.op_scatter_nd import scatter_nd_11 as _np_11, scatter_nd_16 as _np_16, scatter_nd_18 as _np_18
 from refrt.registry import kernel
 
-from ._index import REDUCTIONS, as_bits, index_array, nd_rows, scatter_rows
-
-_ARITH = (np.float32, np.float64, np.int32, np.int64)
+from ._index import REDUCTIONS, index_array, nd_rows, scatter_operands, scatter_rows
 
 
 def _fast(data, indices, updates, reduction, allowed):
@@ -39,8 +37,6 @@ def _fast(data, indices, updates, reduction, allowed):
     k = idx.shape[-1]
     if k == 0 or k > data.ndim or updates.shape != idx.shape[:-1] + data.shape[k:]:
         return None
-    if reduction != "none" and data.dtype not in _ARITH:
-        return None
     n_rows, slice_len = math.prod(data.shape[:k]), math.prod(data.shape[k:])
     n_tuples = math.prod(idx.shape[:-1])
     dims = np.array(data.shape[:k], np.int64)
@@ -48,14 +44,10 @@ def _fast(data, indices, updates, reduction, allowed):
     rows = np.empty((1, n_tuples), np.int64)
     if not nd_rows(idx.reshape(1, n_tuples, k), dims, strides, 0, rows):
         return None
-    out = np.array(data, order="C")
-    upd = np.ascontiguousarray(updates)
-    if reduction == "none":
-        o, u = as_bits(out), as_bits(upd)
-        if o is None:
-            return None
-    else:
-        o, u = out, upd
+    operands = scatter_operands(data, updates, reduction)
+    if operands is None:
+        return None
+    out, o, u = operands
     scatter_rows(o.reshape(n_rows, slice_len), rows.reshape(-1), u.reshape(n_tuples, slice_len), REDUCTIONS[reduction])
     return out
 

@@ -42,19 +42,26 @@ def softmax_rows(x: np.ndarray, start: int, log: bool) -> np.ndarray | None:
     return out
 
 
+def compiled_softmax(op: str, x, axis: int, *, log: bool, flat: bool) -> np.ndarray | None:
+    """(Log)Softmax of x at ``axis`` on the compiled path, or None where the NumPy kernel runs: from
+    revision 13 (``flat`` False) over that axis when it is the last one, before 13 (``flat``) over
+    all of shape[axis:]; x a C-contiguous float32 array of rank >= 1 (``softmax_rows``' limits)."""
+    if not f32_contiguous(x) or x.ndim == 0:
+        return None
+    if flat:
+        return softmax_rows(x, normalize_axis(axis, x.ndim, op, allow_end=True), log)
+    if normalize_axis(axis, x.ndim, op) != x.ndim - 1:
+        return None
+    return softmax_rows(x, x.ndim - 1, log)
+
+
 @kernel("Softmax", since=13)
 def softmax(x, *, axis=-1):
-    if f32_contiguous(x) and x.ndim > 0 and normalize_axis(axis, x.ndim, "Softmax") == x.ndim - 1:
-        y = softmax_rows(x, x.ndim - 1, False)
-        if y is not None:
-            return y
-    return _numpy_softmax(x, axis=axis)
+    y = compiled_softmax("Softmax", x, axis, log=False, flat=False)
+    return _numpy_softmax(x, axis=axis) if y is None else y
 
 
 @kernel("Softmax", since=1, until=12)
 def softmax_2d(x, *, axis=1):
-    if f32_contiguous(x) and x.ndim > 0:
-        y = softmax_rows(x, normalize_axis(axis, x.ndim, "Softmax", allow_end=True), False)
-        if y is not None:
-            return y
-    return _numpy_softmax_2d(x, axis=axis)
+    y = compiled_softmax("Softmax", x, axis, log=False, flat=True)
+    return _numpy_softmax_2d(x, axis=axis) if y is None else y

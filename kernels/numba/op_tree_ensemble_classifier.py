@@ -17,7 +17,7 @@ Measured (bench ``random_forest``: 100 fully grown trees (depth <= 22), binary, 
 2-core VM, session.run, onnxruntime 1.32 in the same process): 10,000 rows 29 ms at 1 thread, 14 ms
 at 2 (NumPy provider 127 / 67, onnxruntime 55 / 28); 1 row 0.034 ms (NumPy provider 0.32,
 onnxruntime 0.013), of which the compiled walk is 0.009; the NumPy kernel's general ``finish`` took
-0.027 of a row's 0.076 before the ``positive_binary`` rule below (0.004).
+0.027 of a row's 0.076 before its ``positive_binary`` short path for such forests (0.004).
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ import numpy as np
 
 from . import _trees
 from refrt.kernels.numpy import op_tree_ensemble_classifier as _np
-from refrt.kernels.numpy._tree_util import compare_input
 from refrt.registry import kernel
 
 OP = _np.OP
@@ -55,38 +54,19 @@ def tree_ensemble_classifier_3(
 
 def _prepare(numpy_run):
     p = numpy_run.prepared  # _tree_util.PreparedTrees
-    forest, table, n_classes = p.forest, p.table, p.n_targets
+    forest, table = p.forest, p.table
     compiled_for = _trees.install_compiled_leaves(forest)
     if p.finish is None or table.row_has is None or len(forest.roots) == 0:
         return numpy_run  # its walk is the compiled one now
-    needs_double, finish, row_has = p.needs_double, p.finish, table.row_has
-    tree_column = None if table.tree_column is None else np.ascontiguousarray(table.tree_column, dtype=np.int64)
-    weights: dict = {}  # compare type -> the leaves' weights in it
-    # scikit-learn's binary random forests: one score per row, the NumPy finish's rule for it restated
-    # in 5 NumPy calls (its general code takes 0.027 ms a call, 0.004 this way)
-    positive_binary = p.positive_binary and row_has.tolist() == [True, False]
-    labels = p.labels if p.labels.dtype == object else p.labels.astype(np.int64)
+    finish, row_has, positive_binary = p.finish, table.row_has, p.positive_binary
+    sums = _trees.score_sums(OP, p, compiled_for)
 
     def run(x):
-        xc = compare_input(OP, x, needs_double, forest)
-        cf = compiled_for(xc.dtype)
-        if cf is None:
+        scores, dtype = sums(x)
+        if scores is None:
             return numpy_run(x)
-        dtype = xc.dtype
-        if dtype not in weights:
-            weights[dtype] = np.ascontiguousarray(
-                table._as("values" if tree_column is None else "leaf_column_value", dtype))
-        if tree_column is not None:
-            scores = cf.tree_column_sum(xc, tree_column, weights[dtype], n_classes)
-        else:
-            scores = cf.table_sum(xc, weights[dtype])
-        if positive_binary:
-            s0 = scores[:, 0]
-            label = labels[(s0 > dtype.type(0.5)).view(np.uint8)]
-            z = np.empty((len(s0), 2), dtype=np.float32)
-            z[:, 1] = s0
-            np.subtract(np.float32(1), z[:, 1], out=z[:, 0])
-            return label, z
+        if positive_binary:  # finish's short path reads the class-0 sums only (batch 1: 1 us less)
+            return finish(scores, None, dtype)
         has = np.empty(scores.shape, dtype=bool)
         has[:] = row_has  # (finish may change it: not a broadcast view)
         return finish(scores, has, dtype)

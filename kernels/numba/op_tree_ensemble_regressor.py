@@ -25,7 +25,6 @@ import numpy as np
 
 from . import _trees
 from refrt.kernels.numpy import op_tree_ensemble_regressor as _np
-from refrt.kernels.numpy._tree_util import compare_input
 from refrt.registry import kernel
 
 OP = _np.OP
@@ -59,27 +58,17 @@ def _prepare(numpy_run):
     n_trees = len(forest.roots)
     if p.finish is None or n_trees == 0 or n_targets > 1 and table.row_has is None:
         return numpy_run  # its walk is the compiled one now
-    needs_double, finish = p.needs_double, p.finish
+    finish = p.finish
     if n_targets == 1:  # every tree adds its leaf's value to column 0
-        tree_column, source, row_has = np.zeros(n_trees, dtype=np.int64), p.trees.leaf_value, None
+        sums = _trees.score_sums(OP, p, compiled_for, np.zeros(n_trees, dtype=np.int64), p.trees.leaf_value)
     else:
-        tree_column = None if table.tree_column is None else np.ascontiguousarray(table.tree_column, dtype=np.int64)
-        source = table.values if tree_column is None else table.leaf_column_value
-        row_has = table.row_has
-    weights: dict = {}  # compare type -> the leaves' weights in it
+        sums = _trees.score_sums(OP, p, compiled_for)
+    row_has = None if n_targets == 1 else table.row_has
 
     def run(x):
-        xc = compare_input(OP, x, needs_double, forest)
-        cf = compiled_for(xc.dtype)
-        if cf is None:
+        scores, dtype = sums(x)
+        if scores is None:
             return numpy_run(x)
-        dtype = xc.dtype
-        if dtype not in weights:
-            weights[dtype] = np.ascontiguousarray(source.astype(dtype))
-        if tree_column is not None:
-            scores = cf.tree_column_sum(xc, tree_column, weights[dtype], n_targets)
-        else:
-            scores = cf.table_sum(xc, weights[dtype])
         has = None if row_has is None else np.broadcast_to(row_has, scores.shape)
         return finish(scores, has, dtype)
 

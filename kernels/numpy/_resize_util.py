@@ -195,6 +195,24 @@ def _taps_pass(y: np.ndarray, taps: np.ndarray, w: np.ndarray, axis: int, out_dt
     return acc
 
 
+def stretched_shape(in_shape, axes, sc, sz) -> tuple[list, list]:
+    """Per-axis scale (float32; 1 off ``axes``) and output shape, from the checked scales ``sc``
+    (float32, one per axis in ``axes``: out = floor(scale * in)) or, with ``sc`` None, the checked
+    sizes ``sz`` (scale = float32(out) / float32(in), 1 for an empty axis): keep_aspect_ratio_policy
+    "stretch"."""
+    scale = [F32(1)] * len(in_shape)
+    out_shape = list(in_shape)
+    if sc is not None:
+        for a, s in zip(axes, sc):
+            scale[a] = s
+            out_shape[a] = int(np.floor(s * F32(in_shape[a])))
+    else:
+        for a, n in zip(axes, sz):
+            scale[a] = F32(1) if in_shape[a] == 0 else F32(n) / F32(in_shape[a])
+            out_shape[a] = n
+    return scale, out_shape
+
+
 def resize(x: np.ndarray, scales, sizes, roi, *, mode: str, coordinate_mode: str, nearest_mode: str | None,
            cubic_coeff_a: float = -0.75, exclude_outside: int = 0, extrapolation_value: float = 0.0,
            antialias: int = 0, axes=None, keep_aspect_ratio_policy: str = "stretch", op: str = "Resize"):
@@ -214,17 +232,13 @@ def resize(x: np.ndarray, scales, sizes, roi, *, mode: str, coordinate_mode: str
     if (scales is None) == (sizes is None):
         raise ValueError(f"{op}: exactly one of 'scales' and 'sizes' must be given")
     in_shape = x.shape
-    scale = [F32(1)] * rank
-    out_shape = list(in_shape)
+    sc = sz = None
     if scales is not None:
         sc = np.asarray(scales, dtype=F32).reshape(-1)
         if sc.size != len(axes):
             raise ValueError(f"{op}: {sc.size} scales for {len(axes)} axes")
         if (sc <= 0).any():
             raise ValueError(f"{op}: scales must be > 0, got {sc.tolist()}")
-        for a, s in zip(axes, sc):
-            scale[a] = s
-            out_shape[a] = int(np.floor(s * F32(in_shape[a])))
     else:
         sz = [int(v) for v in np.asarray(sizes).reshape(-1)]
         if len(sz) != len(axes) or any(v < 0 for v in sz):
@@ -232,17 +246,16 @@ def resize(x: np.ndarray, scales, sizes, roi, *, mode: str, coordinate_mode: str
         for a, n in zip(axes, sz):
             if in_shape[a] == 0 and n != 0:
                 raise ValueError(f"{op}: cannot resize the empty axis {a} to {n}")
-            scale[a] = F32(1) if in_shape[a] == 0 else F32(n) / F32(in_shape[a])
-            out_shape[a] = n
-        if keep_aspect_ratio_policy != "stretch":
-            if keep_aspect_ratio_policy not in ("not_larger", "not_smaller"):
-                raise ValueError(f"{op}: unsupported keep_aspect_ratio_policy '{keep_aspect_ratio_policy}'")
-            pick = min if keep_aspect_ratio_policy == "not_larger" else max
-            common = pick(scale[a] for a in axes)
-            for a in axes:
-                scale[a] = common
-                prod = float(common * F32(in_shape[a]))
-                out_shape[a] = int(np.sign(prod) * np.floor(abs(prod) + 0.5))  # std::round
+    scale, out_shape = stretched_shape(in_shape, axes, sc, sz)
+    if sz is not None and keep_aspect_ratio_policy != "stretch":
+        if keep_aspect_ratio_policy not in ("not_larger", "not_smaller"):
+            raise ValueError(f"{op}: unsupported keep_aspect_ratio_policy '{keep_aspect_ratio_policy}'")
+        pick = min if keep_aspect_ratio_policy == "not_larger" else max
+        common = pick(scale[a] for a in axes)
+        for a in axes:
+            scale[a] = common
+            prod = float(common * F32(in_shape[a]))
+            out_shape[a] = int(np.sign(prod) * np.floor(abs(prod) + 0.5))  # std::round
     if roi is not None and np.asarray(roi).size and coordinate_mode == "tf_crop_and_resize":
         r = np.asarray(roi).astype(F32).reshape(-1)
         if r.size != 2 * len(axes):

@@ -275,20 +275,27 @@ class Forest:
 
     def tree_leaves(self) -> tuple[np.ndarray, np.ndarray]:
         """(tree, leaf) pairs: every leaf each tree can reach."""
+        tree, leaf, _ = self.tree_leaf_depths()
+        return tree, leaf
+
+    def tree_leaf_depths(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(tree, leaf, depth) triples: every leaf each tree can reach, with the steps from the root to
+        it, found level by level (shallowest first)."""
         n_nodes = self.n_branches + self.n_leaves
         tree, node = np.arange(len(self.roots), dtype=np.int64), self.roots
-        trees, leaves = [], []
-        for _ in range(self.depth + 1):
+        trees, leaves, depths = [], [], []
+        for d in range(self.depth + 1):
             leaf = node >= self.n_branches
             trees.append(tree[leaf])
             leaves.append(node[leaf] - self.n_branches)
+            depths.append(np.full(len(trees[-1]), d, dtype=np.int64))
             tree, node = tree[~leaf], node[~leaf]
             if node.size == 0:
                 break
             key = np.unique(np.concatenate([tree * n_nodes + self.true_child[node],
                                             tree * n_nodes + self.false_child[node]]))
             tree, node = np.divmod(key, n_nodes)
-        return np.concatenate(trees), np.concatenate(leaves)
+        return np.concatenate(trees), np.concatenate(leaves), np.concatenate(depths)
 
     def _holds(self, node, value, split, true_outcomes, nan_only, modes, missing_true):
         """Whether each branch node's test holds for its value (general form)."""
@@ -538,10 +545,10 @@ class PreparedTrees:
       in the compare type ``dtype`` (added tree after tree from 0, see ``LeafTable.sum``) and which
       columns have a score (N, C) bool; None where the sums are not what the kernel needs (MIN/MAX,
       a one-class classifier).
-    - ``labels``: the classifier's class labels; ``positive_binary``: the classifier's plainest
-      binary case (two labels, every weight for class 0 and none negative, no base values,
-      post_transform NONE), where for rows whose class 0 has a score s (class 1 none) ``finish``
-      gives the label ``labels[s > 0.5]`` and the scores ``[1 - s, s]`` in float32.
+    - ``positive_binary``: the classifier's plainest binary case (two labels, every weight for class 0
+      and none negative, no base values, post_transform NONE, every row with class 0's score s and
+      none for class 1), where ``finish`` gives the label ``labels[s > 0.5]`` and the scores
+      ``[1 - s, s]`` in float32 by a short path that reads only ``scores[:, 0]`` (``has`` may be None).
     """
 
     forest: Forest
@@ -551,17 +558,19 @@ class PreparedTrees:
     n_targets: int
     aggregate: str
     finish: "Callable[[np.ndarray, np.ndarray, np.dtype], object] | None"
-    labels: "np.ndarray | None" = None
     positive_binary: bool = False
 
 
-def parse_v3(op: str, *, n_targets: int, weight_name: str, w_treeids, w_nodeids, w_ids, w_values, w_values_as_tensor,
-             nodes_treeids, nodes_nodeids, nodes_featureids, nodes_modes, nodes_truenodeids, nodes_falsenodeids,
-             nodes_values, nodes_values_as_tensor, nodes_missing_value_tracks_true, nodes_hitrates,
-             nodes_hitrates_as_tensor, base_values, base_values_as_tensor) -> tuple["V3Trees", np.ndarray, bool]:
+def parse_v3(op: str, *, n_targets: int, weight_name: str, w_treeids, w_nodeids, w_ids, w_values,
+             w_values_as_tensor=None, nodes_treeids, nodes_nodeids, nodes_featureids, nodes_modes, nodes_truenodeids,
+             nodes_falsenodeids, nodes_values, nodes_values_as_tensor=None, nodes_missing_value_tracks_true,
+             nodes_hitrates=None, nodes_hitrates_as_tensor=None, base_values,
+             base_values_as_tensor=None) -> tuple["V3Trees", np.ndarray, bool]:
     """TreeEnsembleClassifier/Regressor 1 and 3's attributes (``weight_name``: class_weights or
     target_weights) as (the trees, the base values (maybe none), whether a double ``*_as_tensor``
-    attribute makes the comparisons double)."""
+    attribute makes the comparisons double). The ``nodes_*`` and ``base_values*`` attributes are
+    named as in both operators (the revision-3-only ones may be left out), so a kernel passes them on
+    as it got them."""
     values, values_double = choose(op, "nodes_values", nodes_values, nodes_values_as_tensor)
     weights, weights_double = choose(op, weight_name, w_values, w_values_as_tensor)
     base, base_double = choose(op, "base_values", base_values, base_values_as_tensor)

@@ -61,20 +61,29 @@ def epilogue(y: np.ndarray, b, z, activation: str, params) -> np.ndarray:
 
 def build_fused_conv(attrs: dict, epilogue=epilogue):
     """``prepare_fused_conv``'s run function for bound attributes, with the given epilogue on the fast paths."""
+    return per_shape(lambda x, w: _fast_path(x, w, attrs, epilogue),
+                     lambda x, w, b, z: fused_conv(x, w, b, z, **attrs, _epilogue=epilogue))
+
+
+def per_shape(plan_of, general):
+    """A FusedConv run function ``run(x, w, b=None, z=None)``: ``plan_of(x, w)`` worked out once per
+    input shape and type (kept for MAX_SHAPES of them) gives a function computing the node for that
+    shape, or False; where there is none, or it returns None (e.g. for a b or z it does not take),
+    ``general(x, w, b, z)`` runs instead."""
     shapes: dict[tuple, object] = {}
 
     def run(x, w, b=None, z=None):
         key = (x.shape, x.dtype, w.shape, w.dtype)
-        fast = shapes.get(key)
-        if fast is None:
-            fast = _fast_path(x, w, attrs, epilogue)
+        plan = shapes.get(key)
+        if plan is None:
+            plan = plan_of(x, w)
             if len(shapes) < MAX_SHAPES:
-                shapes[key] = fast
-        if fast:
-            y = fast(x, w, b, z)
+                shapes[key] = plan
+        if plan:
+            y = plan(x, w, b, z)
             if y is not None:
                 return y
-        return fused_conv(x, w, b, z, **attrs, _epilogue=epilogue)
+        return general(x, w, b, z)
 
     return run
 

@@ -18,17 +18,21 @@ from ._rnn_util import Recurrence, num_directions_of
 from .op_lstm import _standard_run
 
 
-@kernel("PackedLSTM", domain="refrt", since=1)
-def packed_lstm(x, w_t, r_t, bias, initial_h=None, initial_c=None, *, direction="forward", hidden_size=None,
-                layout=0, _output_used):
+def read_inputs(x, w_t, r_t, bias, initial_h, initial_c, direction, hidden_size, layout):
+    """The node's inputs checked: (number of directions, the ``Recurrence``, initial h and c)."""
     nd = num_directions_of("LSTM", direction)
     # Recurrence checks shapes against W (D, 4H, I) and R (D, 4H, H): the packed arrays' transposed views
     rec = Recurrence("LSTM", x, np.swapaxes(w_t, 1, 2), np.swapaxes(r_t, 1, 2), None, layout, 4, hidden_size)
     if rec.num_directions != nd or bias.shape != (nd, 4 * rec.hidden) or rec.work != w_t.dtype:
         raise ValueError(f"PackedLSTM: packed weights {w_t.shape}, {r_t.shape}, {bias.shape} do not fit "
                          f"X {x.shape} with direction={direction!r}")
-    h0 = rec.state(initial_h, "initial_h")
-    c0 = rec.state(initial_c, "initial_c")
+    return nd, rec, rec.state(initial_h, "initial_h"), rec.state(initial_c, "initial_c")
+
+
+@kernel("PackedLSTM", domain="refrt", since=1)
+def packed_lstm(x, w_t, r_t, bias, initial_h=None, initial_c=None, *, direction="forward", hidden_size=None,
+                layout=0, _output_used):
+    nd, rec, h0, c0 = read_inputs(x, w_t, r_t, bias, initial_h, initial_c, direction, hidden_size, layout)
     ys, finals = [], []
     for d in range(nd):
         proj = rec.x @ w_t[d]

@@ -67,11 +67,9 @@ def tree_ensemble_regressor_3(
     return _prepare(**locals())
 
 
-def _prepare(*, aggregate_function, base_values, n_targets, nodes_falsenodeids, nodes_featureids,
-             nodes_missing_value_tracks_true, nodes_modes, nodes_nodeids, nodes_treeids, nodes_truenodeids,
-             nodes_values, post_transform, target_ids, target_nodeids, target_treeids, target_weights,
-             base_values_as_tensor=None, nodes_values_as_tensor=None, target_weights_as_tensor=None,
-             nodes_hitrates=None, nodes_hitrates_as_tensor=None):
+def _prepare(*, aggregate_function, n_targets, post_transform, target_ids, target_nodeids, target_treeids,
+             target_weights, target_weights_as_tensor=None, **tree_attributes):
+    """``tree_attributes``: the nodes_* and base_values* attributes, as parse_v3 reads them."""
     transform = transform_name(post_transform)
     if aggregate_function not in AGGREGATES:
         raise ValueError(f"{OP}: aggregate_function must be one of {', '.join(AGGREGATES)}, got {aggregate_function!r}")
@@ -80,13 +78,7 @@ def _prepare(*, aggregate_function, base_values, n_targets, nodes_falsenodeids, 
     n_targets = int(n_targets)
     trees, base, needs_double = parse_v3(
         OP, n_targets=n_targets, weight_name="target_weights", w_treeids=target_treeids, w_nodeids=target_nodeids,
-        w_ids=target_ids, w_values=target_weights, w_values_as_tensor=target_weights_as_tensor,
-        nodes_treeids=nodes_treeids, nodes_nodeids=nodes_nodeids, nodes_featureids=nodes_featureids,
-        nodes_modes=nodes_modes, nodes_truenodeids=nodes_truenodeids, nodes_falsenodeids=nodes_falsenodeids,
-        nodes_values=nodes_values, nodes_values_as_tensor=nodes_values_as_tensor,
-        nodes_missing_value_tracks_true=nodes_missing_value_tracks_true, nodes_hitrates=nodes_hitrates,
-        nodes_hitrates_as_tensor=nodes_hitrates_as_tensor, base_values=base_values,
-        base_values_as_tensor=base_values_as_tensor)
+        w_ids=target_ids, w_values=target_weights, w_values_as_tensor=target_weights_as_tensor, **tree_attributes)
     forest = trees.forest
     if len(base) not in (0, n_targets):
         raise ValueError(f"{OP}: base_values should have 0 or {n_targets} values, got {len(base)}")
