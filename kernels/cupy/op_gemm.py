@@ -14,12 +14,7 @@ from ._xp import all_floats, array_namespace, compute_dtype, on_host
 def gemm(a, b, c, alpha, beta, trans_a, trans_b, activation="", activation_params=None):
     """act(alpha * A' @ B' + beta * C) in the compute type, rounded to A's type."""
     xp = array_namespace(a, b)
-    if a.ndim != 2 or b.ndim != 2:
-        raise ValueError(f"Gemm needs 2-D A and B, got shapes {a.shape} and {b.shape}")
-    a = a.T if trans_a else a
-    b = b.T if trans_b else b
-    if a.shape[1] != b.shape[0]:
-        raise ValueError(f"Gemm: inner dimensions differ, A' is {a.shape} and B' is {b.shape}")
+    a, b = _np.operands(a, b, trans_a, trans_b)
     m, n = a.shape[0], b.shape[1]
     work = compute_dtype(a.dtype)
     y = xp.matmul(a.astype(work, copy=False), b.astype(work, copy=False))
@@ -45,11 +40,7 @@ def gemm_1(a, b, c, *, alpha=1.0, beta=1.0, broadcast=0, transA=0, transB=0):
     if not _ok(a, b, c):
         return on_host(_np.gemm_1, a, b, c, alpha=alpha, beta=beta, broadcast=broadcast, transA=transA,
                        transB=transB)
-    if not broadcast:
-        m = a.shape[1] if transA else a.shape[0]
-        n = b.shape[0] if transB else b.shape[1]
-        if c.shape != (m, n):
-            raise ValueError(f"Gemm with broadcast=0 needs C of shape ({m}, {n}), got {c.shape}")
+    _np.check_c_unbroadcast(a, b, c, broadcast, transA, transB)
     return gemm(a, b, c, alpha, beta, transA, transB)
 
 

@@ -9,17 +9,11 @@ from __future__ import annotations
 import math
 
 from refrt.kernels.numpy.op_multi_head_attention import multi_head_attention as _numpy_mha
+from refrt.kernels.numpy.op_multi_head_attention import split_heads
 from refrt.registry import kernel
 
 from ._norm import softmax_rows
 from ._xp import all_floats, array_namespace, compute_dtype, on_host
-
-
-def _heads(x, heads: int, perm):
-    b, s, hidden = x.shape
-    if hidden % heads:
-        raise ValueError(f"MultiHeadAttention: hidden size {hidden} is not a multiple of {heads} heads")
-    return x.reshape(b, s, heads, hidden // heads).transpose(perm)
 
 
 @kernel("MultiHeadAttention", domain="refrt", since=1)
@@ -30,20 +24,7 @@ def multi_head_attention(query, key=None, value=None, attention_bias=None, *, nu
     dtype = query.dtype
     work = compute_dtype(dtype)
     query, key, value = (None if t is None else t.astype(work, copy=False) for t in (query, key, value))
-    if query.ndim != 3:
-        raise ValueError(f"MultiHeadAttention: query must be 3-D, got shape {query.shape}")
-    b, s, width = query.shape
-    if key is None and value is None:  # packed Q | K | V along the last axis
-        if width % (3 * num_heads):
-            raise ValueError(f"MultiHeadAttention: packed width {width} is not 3 x a multiple of {num_heads} heads")
-        qkv = query.reshape(b, s, 3, num_heads, width // (3 * num_heads))
-        q, k_t, v = (qkv[:, :, 0].transpose(0, 2, 1, 3), qkv[:, :, 1].transpose(0, 2, 3, 1),
-                     qkv[:, :, 2].transpose(0, 2, 1, 3))
-    elif key is None or value is None:
-        raise ValueError("MultiHeadAttention: key and value are given together or not at all")
-    else:
-        q, k_t, v = (_heads(query, num_heads, (0, 2, 1, 3)), _heads(key, num_heads, (0, 2, 3, 1)),
-                     _heads(value, num_heads, (0, 2, 1, 3)))
+    q, k_t, v = split_heads(query, key, value, num_heads)
     if scale is None:
         scale = 1 / math.sqrt(q.shape[-1])
     scores = xp.matmul(q, k_t)

@@ -1,5 +1,6 @@
-"""Shared helpers of the reductions, ArgMax/ArgMin and the softmax family: axes checking, the
-2-D view that softmax used before opset 13, and the value an empty reduction yields."""
+"""Shared helpers of the reductions, ArgMax/ArgMin and the softmax family: axes checking, sums and
+products in the widened type, the 2-D view that softmax used before opset 13, and the value an empty
+reduction yields."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import math
 
 import numpy as np
 
-from ._elementwise_util import finite_range, is_float
+from ._elementwise_util import finite_range, is_float, narrow
 
 
 def reduction_axes(axes, ndim: int, op: str, noop_with_empty_axes: int = 0) -> tuple[int, ...]:
@@ -27,6 +28,22 @@ def reduction_axes(axes, ndim: int, op: str, noop_with_empty_axes: int = 0) -> t
             raise ValueError(f"{op}: axis {a} is out of range for a tensor of rank {ndim}")
         out.add(a % ndim)
     return tuple(sorted(out))
+
+
+def accumulate(fn, xw: np.ndarray, axes: tuple[int, ...], keepdims, dtype: np.dtype) -> np.ndarray:
+    """``fn`` (np.sum, np.prod) of ``xw`` over ``axes``, accumulated in xw's own type (the widened one:
+    float16 sums in float32) and cast back to the node's type ``dtype``."""
+    return np.asarray(narrow(fn(xw, axis=axes, keepdims=bool(keepdims), dtype=xw.dtype), dtype))
+
+
+def of_sum(fn, xw: np.ndarray, axes: tuple[int, ...], keepdims, dtype: np.dtype) -> np.ndarray:
+    """``fn`` (np.sqrt, np.log) of the sum of ``xw`` over ``axes`` (accumulated in xw's type), in the
+    node's type ``dtype``: for integers ``fn`` of the integer sum in float64, truncated back like a C
+    cast (as onnxruntime does)."""
+    total = np.asarray(np.sum(xw, axis=axes, keepdims=bool(keepdims), dtype=xw.dtype))
+    if not is_float(dtype):
+        return np.asarray(fn(total.astype(np.float64)).astype(dtype))
+    return np.asarray(narrow(fn(total, out=total), dtype))
 
 
 def reduced_count(shape: tuple[int, ...], axes: tuple[int, ...]) -> int:

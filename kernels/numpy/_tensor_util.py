@@ -10,6 +10,7 @@ from refrt.memory import check_allocation
 
 __all__ = [
     "normalize_axis", "normalize_axes", "int_list", "scalar_of", "check_allocation", "compute_dtype", "checked_indices",
+    "block_dims",
 ]
 
 
@@ -45,6 +46,17 @@ def scalar_of(value, what: str):
     if arr.size != 1:
         raise ValueError(f"{what} must hold exactly one element, got shape {arr.shape}")
     return arr.reshape(())[()]
+
+
+def block_dims(x, blocksize, op: str) -> tuple[int, int, int, int, int]:
+    """(N, C, H, W, blocksize) of DepthToSpace's / SpaceToDepth's input, checked to be 4-D with a
+    blocksize of at least 1."""
+    if x.ndim != 4:
+        raise ValueError(f"{op} needs a 4-D [N, C, H, W] input, got shape {x.shape}")
+    if blocksize is None or blocksize < 1:
+        raise ValueError(f"{op}: blocksize must be >= 1, got {blocksize}")
+    b, c, h, w = x.shape
+    return b, c, h, w, int(blocksize)
 
 
 def compute_dtype(dtype: np.dtype) -> np.dtype:

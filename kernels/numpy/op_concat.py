@@ -9,7 +9,9 @@ from refrt.registry import kernel
 from ._tensor_util import normalize_axis
 
 
-def _concat(inputs, axis):
+def concat_axis(inputs, axis) -> int:
+    """``axis`` normalised, once the inputs are checked to be one or more of one rank (at least 1) and
+    of equal shapes outside it. Only shapes are read: the CUDA provider's Concat checks with it too."""
     if not inputs:
         raise ValueError("Concat needs at least one input")
     rank = inputs[0].ndim
@@ -21,7 +23,11 @@ def _concat(inputs, axis):
             raise ValueError(
                 f"Concat: shapes {[x.shape for x in inputs]} differ outside axis {axis}"
             )
-    return np.concatenate(inputs, axis=axis)
+    return axis
+
+
+def _concat(inputs, axis):
+    return np.concatenate(inputs, axis=concat_axis(inputs, axis))
 
 
 @kernel("Concat", since=1, until=3)

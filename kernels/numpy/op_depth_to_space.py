@@ -4,14 +4,11 @@ from __future__ import annotations
 
 from refrt.registry import kernel
 
+from ._tensor_util import block_dims
+
 
 def _depth_to_space(x, blocksize: int, mode: str):
-    if x.ndim != 4:
-        raise ValueError(f"DepthToSpace needs a 4-D [N, C, H, W] input, got shape {x.shape}")
-    if blocksize is None or blocksize < 1:
-        raise ValueError(f"DepthToSpace: blocksize must be >= 1, got {blocksize}")
-    b, c, h, w = x.shape
-    bs = int(blocksize)
+    b, c, h, w, bs = block_dims(x, blocksize, "DepthToSpace")
     if c % (bs * bs):
         raise ValueError(f"DepthToSpace: channels {c} are not divisible by blocksize^2 = {bs * bs}")
     if mode == "DCR":

@@ -9,13 +9,29 @@ from refrt.registry import kernel
 from ._tensor_util import compute_dtype
 
 
-def _gemm(a, b, c, alpha, beta, trans_a, trans_b):
+def operands(a, b, trans_a, trans_b):
+    """(A', B'): A and B, transposed where asked, checked to be 2-D with matching inner dimensions.
+    Only shapes are read, so the CUDA provider's Gemm checks its device arrays with it too."""
     if a.ndim != 2 or b.ndim != 2:
         raise ValueError(f"Gemm needs 2-D A and B, got shapes {a.shape} and {b.shape}")
     a = a.T if trans_a else a
     b = b.T if trans_b else b
     if a.shape[1] != b.shape[0]:
         raise ValueError(f"Gemm: inner dimensions differ, A' is {a.shape} and B' is {b.shape}")
+    return a, b
+
+
+def check_c_unbroadcast(a, b, c, broadcast, trans_a, trans_b) -> None:
+    """Before opset 7 C is broadcast only when asked to; otherwise it must already be (M, N)."""
+    if not broadcast:
+        m = a.shape[1] if trans_a else a.shape[0]
+        n = b.shape[0] if trans_b else b.shape[1]
+        if c.shape != (m, n):
+            raise ValueError(f"Gemm with broadcast=0 needs C of shape ({m}, {n}), got {c.shape}")
+
+
+def _gemm(a, b, c, alpha, beta, trans_a, trans_b):
+    a, b = operands(a, b, trans_a, trans_b)
     m, n = a.shape[0], b.shape[1]
     work = compute_dtype(a.dtype)
     y = np.matmul(a.astype(work, copy=False), b.astype(work, copy=False))
@@ -44,12 +60,7 @@ def _gemm(a, b, c, alpha, beta, trans_a, trans_b):
 
 @kernel("Gemm", since=1, until=6)
 def gemm_1(a, b, c, *, alpha=1.0, beta=1.0, broadcast=0, transA=0, transB=0):
-    # Before opset 7 C is broadcast only when asked to; otherwise it must already be (M, N).
-    if not broadcast:
-        m = a.shape[1] if transA else a.shape[0]
-        n = b.shape[0] if transB else b.shape[1]
-        if c.shape != (m, n):
-            raise ValueError(f"Gemm with broadcast=0 needs C of shape ({m}, {n}), got {c.shape}")
+    check_c_unbroadcast(a, b, c, broadcast, transA, transB)
     return _gemm(a, b, c, alpha, beta, transA, transB)
 
 

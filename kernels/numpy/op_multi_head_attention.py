@@ -30,12 +30,10 @@ def _heads(x: np.ndarray, heads: int, perm: tuple[int, ...]) -> np.ndarray:
     return x.reshape(b, s, heads, hidden // heads).transpose(perm)
 
 
-@kernel("MultiHeadAttention", domain="refrt", since=1)
-@np.errstate(invalid="ignore", over="ignore")  # rows of -inf give NaN, as the unfused Softmax does
-def multi_head_attention(query, key=None, value=None, attention_bias=None, *, num_heads=1, scale=None):
-    dtype = query.dtype
-    if dtype in NARROW_FLOATS:
-        query, key, value = (None if t is None else t.astype(np.float32) for t in (query, key, value))
+def split_heads(query, key, value, num_heads: int):
+    """(Q, K^T, V) per head, strided views of the inputs: Q and V [b, heads, len, head_size], K^T
+    [b, heads, head_size, kv_len]; from separate Q, K, V or from a packed QKV (key and value None).
+    Only reshapes and transposes: the CUDA provider's kernel splits its device arrays with it too."""
     if query.ndim != 3:
         raise ValueError(f"MultiHeadAttention: query must be 3-D, got shape {query.shape}")
     b, s, width = query.shape
@@ -52,6 +50,17 @@ def multi_head_attention(query, key=None, value=None, attention_bias=None, *, nu
         q = _heads(query, num_heads, (0, 2, 1, 3))
         k_t = _heads(key, num_heads, (0, 2, 3, 1))
         v = _heads(value, num_heads, (0, 2, 1, 3))
+    return q, k_t, v
+
+
+@kernel("MultiHeadAttention", domain="refrt", since=1)
+@np.errstate(invalid="ignore", over="ignore")  # rows of -inf give NaN, as the unfused Softmax does
+def multi_head_attention(query, key=None, value=None, attention_bias=None, *, num_heads=1, scale=None):
+    dtype = query.dtype
+    if dtype in NARROW_FLOATS:
+        query, key, value = (None if t is None else t.astype(np.float32) for t in (query, key, value))
+    q, k_t, v = split_heads(query, key, value, num_heads)
+    b = query.shape[0]
     if scale is None:
         scale = 1 / math.sqrt(q.shape[-1])
     bias = None if attention_bias is None else attention_bias.astype(q.dtype, copy=False)

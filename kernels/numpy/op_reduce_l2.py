@@ -6,21 +6,15 @@ import numpy as np
 
 from refrt.registry import kernel
 
-from ._elementwise_util import is_float, narrow, widen
-from ._reduce_util import reduction_axes
+from ._elementwise_util import widen
+from ._reduce_util import of_sum, reduction_axes
 
 
 @kernel("ReduceL2", since=18)
 def reduce_l2(data, axes=None, *, keepdims=1, noop_with_empty_axes=0):
     """From opset 18 the axes are an optional input."""
     ax = reduction_axes(axes, data.ndim, "ReduceL2", noop_with_empty_axes)
-    xw = widen(data)
-    sq = np.square(xw)
-    total = np.asarray(np.sum(sq, axis=ax, keepdims=bool(keepdims), dtype=sq.dtype))
-    if not is_float(data.dtype):
-        # Integers: sqrt of the integer sum, truncated back (a C cast, as onnxruntime does).
-        return np.asarray(np.sqrt(total.astype(np.float64)).astype(data.dtype))
-    return np.asarray(narrow(np.sqrt(total, out=total), data.dtype))
+    return of_sum(np.sqrt, np.square(widen(data)), ax, keepdims, data.dtype)
 
 
 @kernel("ReduceL2", since=1, until=17)

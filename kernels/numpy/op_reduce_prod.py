@@ -6,16 +6,15 @@ import numpy as np
 
 from refrt.registry import kernel
 
-from ._elementwise_util import narrow, widen
-from ._reduce_util import reduction_axes
+from ._elementwise_util import widen
+from ._reduce_util import accumulate, reduction_axes
 
 
 @kernel("ReduceProd", since=18)
 def reduce_prod(data, axes=None, *, keepdims=1, noop_with_empty_axes=0):
     """From opset 18 the axes are an optional input."""
     ax = reduction_axes(axes, data.ndim, "ReduceProd", noop_with_empty_axes)
-    xw = widen(data)
-    return np.asarray(narrow(np.prod(xw, axis=ax, keepdims=bool(keepdims), dtype=xw.dtype), data.dtype))
+    return accumulate(np.prod, widen(data), ax, keepdims, data.dtype)
 
 
 @kernel("ReduceProd", since=1, until=17)

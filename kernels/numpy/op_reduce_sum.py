@@ -6,16 +6,15 @@ import numpy as np
 
 from refrt.registry import kernel
 
-from ._elementwise_util import narrow, widen
-from ._reduce_util import reduction_axes
+from ._elementwise_util import widen
+from ._reduce_util import accumulate, reduction_axes
 
 
 @kernel("ReduceSum", since=13)
 def reduce_sum(data, axes=None, *, keepdims=1, noop_with_empty_axes=0):
     """From opset 13 the axes are an optional input."""
     ax = reduction_axes(axes, data.ndim, "ReduceSum", noop_with_empty_axes)
-    xw = widen(data)
-    return np.asarray(narrow(np.sum(xw, axis=ax, keepdims=bool(keepdims), dtype=xw.dtype), data.dtype))
+    return accumulate(np.sum, widen(data), ax, keepdims, data.dtype)
 
 
 @kernel("ReduceSum", since=1, until=12)

@@ -6,16 +6,15 @@ import numpy as np
 
 from refrt.registry import kernel
 
-from ._elementwise_util import narrow, widen
-from ._reduce_util import reduction_axes
+from ._elementwise_util import widen
+from ._reduce_util import accumulate, reduction_axes
 
 
 @kernel("ReduceSumSquare", since=18)
 def reduce_sum_square(data, axes=None, *, keepdims=1, noop_with_empty_axes=0):
     """From opset 18 the axes are an optional input."""
     ax = reduction_axes(axes, data.ndim, "ReduceSumSquare", noop_with_empty_axes)
-    sq = np.square(widen(data))
-    return np.asarray(narrow(np.sum(sq, axis=ax, keepdims=bool(keepdims), dtype=sq.dtype), data.dtype))
+    return accumulate(np.sum, np.square(widen(data)), ax, keepdims, data.dtype)
 
 
 @kernel("ReduceSumSquare", since=1, until=17)

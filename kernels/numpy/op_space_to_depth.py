@@ -4,14 +4,11 @@ from __future__ import annotations
 
 from refrt.registry import kernel
 
+from ._tensor_util import block_dims
+
 
 def _space_to_depth(x, blocksize: int, mode: str):
-    if x.ndim != 4:
-        raise ValueError(f"SpaceToDepth needs a 4-D [N, C, H, W] input, got shape {x.shape}")
-    if blocksize is None or blocksize < 1:
-        raise ValueError(f"SpaceToDepth: blocksize must be >= 1, got {blocksize}")
-    b, c, h, w = x.shape
-    bs = int(blocksize)
+    b, c, h, w, bs = block_dims(x, blocksize, "SpaceToDepth")
     if h % bs or w % bs:
         raise ValueError(f"SpaceToDepth: height {h} and width {w} must be divisible by blocksize {bs}")
     tmp = x.reshape(b, c, h // bs, bs, w // bs, bs)

@@ -1,5 +1,6 @@
 """What the Conv/Gemm/MatMul fusions share: activations a fused kernel can apply, attribute values with
-the schema's defaults, per-channel constants, ranks known from types, fresh names, unread constants."""
+the schema's defaults, per-channel constants, ranks known from types, fresh names, unread constants, and
+the edits a pass folding constants into new ones collects (``Folding``)."""
 
 from __future__ import annotations
 
@@ -146,6 +147,39 @@ def drop_unread(graph: Graph, names: Iterable[str]) -> Graph:
     return dataclasses.replace(graph, initializers={k: v for k, v in graph.initializers.items() if k not in gone})
 
 
+class Folding:
+    """The edits a pass that folds constants into new ones collects while it walks ``graph``: the nodes
+    to remove and to add, the new constants, the constants they replace (dropped by ``result`` once
+    nothing reads them) and the names taken so far."""
+
+    def __init__(self, graph: Graph):
+        self.graph = graph
+        self.remove: list[Node] = []
+        self.add: list[Node] = []
+        self.inits: dict[str, np.ndarray] = {}
+        self.replaced: list[str] = []
+        self.names: set[str] = set()
+
+    def fresh(self, base: str) -> str:
+        """A value name nothing in the graph uses yet (see ``fresh_name``)."""
+        return fresh_name(self.graph, base, self.names)
+
+    def constant(self, base: str, value: np.ndarray) -> str:
+        """The fresh name (made from ``base``) of a new constant holding ``value``."""
+        name = self.fresh(base)
+        self.inits[name] = value
+        return name
+
+    def result(self, graph: Graph | None = None) -> Graph:
+        """The walked graph (or ``graph``, the walked one with other changes, such as types added) with
+        the edits made and the replaced constants nothing reads any more dropped; the walked graph
+        itself when nothing was added."""
+        if not self.add:
+            return self.graph
+        graph = self.graph if graph is None else graph
+        return drop_unread(rewrite(graph, remove=self.remove, add=self.add, initializers=self.inits), self.replaced)
+
+
 Fold = Callable[[np.ndarray, "np.ndarray | None", np.ndarray], tuple]
 
 
@@ -154,11 +188,7 @@ def fold_into_conv(graph: Graph, op_type: str, fold: Fold) -> Graph:
     constant W, B are ``fold(W, B or None, vector)`` (see fuse_conv_add, fuse_conv_mul); a None
     W keeps the old one, a None B means no bias."""
     uses = consumers(graph)
-    remove: list[Node] = []
-    add: list[Node] = []
-    inits: dict[str, np.ndarray] = {}
-    replaced: list[str] = []
-    names: set[str] = set()
+    edits = Folding(graph)
     for conv in graph.nodes:
         if conv.op_type != "Conv" or conv.domain or len(conv.outputs) != 1 or len(conv.inputs) < 2:
             continue
@@ -184,17 +214,13 @@ def fold_into_conv(graph: Graph, op_type: str, fold: Fold) -> Graph:
         if w_new is None:
             inputs.append(conv.inputs[1])
         else:
-            inputs.append(fresh_name(graph, f"{conv.inputs[1]}_{op_type.lower()}_folded", names))
-            inits[inputs[-1]] = w_new
+            inputs.append(edits.constant(f"{conv.inputs[1]}_{op_type.lower()}_folded", w_new))
         if b_new is not None:
-            inputs.append(fresh_name(graph, f"{node.outputs[0]}_bias_{op_type.lower()}_folded", names))
-            inits[inputs[-1]] = b_new
-        remove += [conv, node]
-        add.append(copy_with(conv, inputs=inputs, outputs=list(node.outputs)))
-        replaced += [n for n in (conv.inputs[1], conv.inputs[2] if has_b else "", other) if n]
-    if not add:
-        return graph
-    return drop_unread(rewrite(graph, remove=remove, add=add, initializers=inits), replaced)
+            inputs.append(edits.constant(f"{node.outputs[0]}_bias_{op_type.lower()}_folded", b_new))
+        edits.remove += [conv, node]
+        edits.add.append(copy_with(conv, inputs=inputs, outputs=list(node.outputs)))
+        edits.replaced += [n for n in (conv.inputs[1], conv.inputs[2] if has_b else "", other) if n]
+    return edits.result()
 
 
 def fuse_activation(graph: Graph, providers, producer_ops: tuple[str, ...], fused_op: str,

@@ -1,6 +1,6 @@
 """What the fusion passes share when matching a pattern: who produces and who reads a value, constants
 as scalars, the other operand of a binary node, axes and attribute defaults, shapes and element types
-from the inferred types.
+from the inferred types; and the driver the two normalisation fusions share (``fuse_normalization``).
 
     m = Matcher(graph)
     mul = m.reader(name, "Mul")            # the one node reading ``name``, if it is a Mul
@@ -10,14 +10,14 @@ from the inferred types.
 from __future__ import annotations
 
 import math
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 import onnx
 
 from refrt.ir import Graph, Node
 from refrt.passes._names import seen_by_name
-from refrt.passes._rewrite import REFRT_DOMAIN, attribute, constant, consumers, kernel_available
+from refrt.passes._rewrite import REFRT_DOMAIN, attribute, constant, consumers, kernel_available, new_node, rewrite
 from refrt.providers import Provider
 
 
@@ -183,6 +183,29 @@ def trailing_axis(axes: Sequence[int] | None, rank: int | None) -> int | None:
     return ordered[0]
 
 
+def trailing_dims(m: Matcher, x: str, axis: int) -> list:
+    """The dims of ``x`` from the negative ``axis`` on (ints where known); all None when its shape is not."""
+    shape = m.shape(x)
+    if shape is None or len(shape) < -axis:
+        return [None] * -axis
+    return list(shape[axis:])
+
+
+def scale_operand(m: Matcher, name: str, value: np.ndarray) -> tuple[str | None, np.ndarray]:
+    """(name, value) of a Scale / B operand ``scale_for`` gave: the constant's own name when it already
+    has the normalised shape, else None (a new constant)."""
+    return (name if m.const(name).shape == value.shape else None), value
+
+
+def ones_scale(m: Matcher, x: str, trailing: Sequence[int | str | None]) -> np.ndarray | None:
+    """A Scale of ones in x's type (float32 if unknown) for a pattern without one, or None when it
+    cannot be made: it needs every normalised dim known."""
+    if not all(isinstance(d, int) for d in trailing):
+        return None
+    t = m.elem_type(x)
+    return np.ones(trailing, dtype=np.dtype(onnx.helper.tensor_dtype_to_np_dtype(t)) if t else np.dtype(np.float32))
+
+
 def scale_for(m: Matcher, name: str, trailing: Sequence[int | str | None], dtype_of: str) -> np.ndarray | None:
     """A constant Scale / B operand as a normalisation's input of the normalised shape, or None.
 
@@ -218,3 +241,44 @@ def standard_or_own(graph: Graph, providers: Sequence[Provider], op_type: str, s
     if kernel_available(op_type, REFRT_DOMAIN, providers):
         return REFRT_DOMAIN
     return None
+
+
+Match = Callable[[Matcher, Node], "tuple | None"]
+
+
+def fuse_normalization(graph: Graph, providers: Sequence[Provider], op_type: str, since: int, match: Match,
+                       suffix: str) -> Graph:
+    """What fuse_layer_normalization and fuse_rms_normalization share: each pattern ``match`` finds from a
+    ReduceMean, (nodes, x, axis, eps, operands, output), becomes one ``op_type``(x, *operands, axis,
+    epsilon) node named ``<output>_<suffix>``, the standard op when the model's default opset is ``since``
+    or more, else refrt's own. ``operands`` are (name, value) pairs, Scale then B: a None name with a
+    value is a constant of our own to add, a (None, None) B is left out."""
+    if not any(n.op_type == "ReduceMean" and n.domain == "" for n in graph.nodes):
+        return graph
+    domain = standard_or_own(graph, providers, op_type, since)
+    if domain is None:
+        return graph
+    m = Matcher(graph)
+    remove: list[Node] = []
+    add: list[Node] = []
+    constants: dict[str, np.ndarray] = {}
+    for node in graph.nodes:
+        if node.op_type == "ReduceMean" and node.domain == "" and node.index not in m.taken:
+            found = match(m, node)
+            if found is not None and m.free(found[0]):
+                nodes, x, axis, eps, operands, out = found
+                m.claim(nodes)
+                inputs = [x]
+                for role, (name, value) in zip(("scale", "bias"), operands):
+                    if value is not None and name is None:  # reshaped or made up: a constant of our own
+                        name = m.fresh(f"{out}_{role}")
+                        constants[name] = value
+                    inputs.append(name or "")
+                while inputs[-1] == "":
+                    inputs.pop()
+                remove += nodes
+                add.append(new_node(op_type, inputs, [out], domain=domain, name=f"{out}_{suffix}", axis=axis,
+                                    epsilon=eps))
+    if not add:
+        return graph
+    return rewrite(graph, remove=remove, add=add, initializers=constants)

@@ -18,8 +18,8 @@ from typing import Sequence
 import numpy as np
 
 from refrt.ir import Graph, Node
-from refrt.passes._fusion_util import channel_vector, drop_unread, fresh_name, rank_of, value_of
-from refrt.passes._rewrite import constant, consumers, kernel_available, new_node, only_consumer, rewrite
+from refrt.passes._fusion_util import Folding, channel_vector, rank_of, value_of
+from refrt.passes._rewrite import constant, consumers, kernel_available, new_node, only_consumer
 from refrt.providers import Provider
 
 FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
@@ -31,11 +31,7 @@ def fuse_batchnorm_affine(graph: Graph, providers: Sequence[Provider]) -> Graph:
     if not (kernel_available("Mul", "", providers, 14) and kernel_available("Add", "", providers, 14)):
         return graph
     uses = consumers(graph)
-    remove: list[Node] = []
-    add: list[Node] = []
-    inits: dict[str, np.ndarray] = {}
-    replaced: list[str] = []
-    names: set[str] = set()
+    edits = Folding(graph)
     types = dict(graph.value_info)
     for bn in graph.nodes:
         if bn.op_type != "BatchNormalization" or bn.domain:
@@ -62,25 +58,21 @@ def fuse_batchnorm_affine(graph: Graph, providers: Sequence[Provider]) -> Graph:
             else:
                 c = c + v
             chain.append(nxt)
-            replaced.append(other[0])
+            edits.replaced.append(other[0])
             out = nxt.outputs[0]
         dtype = constant(graph, bn.inputs[1]).dtype
         shape = (channels,) + (1,) * (rank - 2)
-        a_name = fresh_name(graph, f"{bn.inputs[1]}_affine_scale", names)
-        c_name = fresh_name(graph, f"{bn.inputs[2]}_affine_shift", names)
-        mid = fresh_name(graph, f"{bn.outputs[0]}_scaled", names)
+        a_name = edits.constant(f"{bn.inputs[1]}_affine_scale", a.astype(dtype).reshape(shape))
+        c_name = edits.constant(f"{bn.inputs[2]}_affine_shift", c.astype(dtype).reshape(shape))
+        mid = edits.fresh(f"{bn.outputs[0]}_scaled")
         if bn.outputs[0] in types:  # x * a has BN's output type and shape: chain fusion reads it
             types[mid] = types[bn.outputs[0]]
-        inits[a_name] = a.astype(dtype).reshape(shape)
-        inits[c_name] = c.astype(dtype).reshape(shape)
-        add.append(new_node("Mul", [bn.inputs[0], a_name], [mid], name=f"{bn.name}_affine_mul" if bn.name else ""))
-        add.append(new_node("Add", [mid, c_name], [out], name=f"{bn.name}_affine_add" if bn.name else ""))
-        remove += chain
-        replaced += [n for n in bn.inputs[1:] if n]
-    if not add:
-        return graph
-    graph = dataclasses.replace(graph, value_info=types)
-    return drop_unread(rewrite(graph, remove=remove, add=add, initializers=inits), replaced)
+        edits.add.append(new_node("Mul", [bn.inputs[0], a_name], [mid],
+                                  name=f"{bn.name}_affine_mul" if bn.name else ""))
+        edits.add.append(new_node("Add", [mid, c_name], [out], name=f"{bn.name}_affine_add" if bn.name else ""))
+        edits.remove += chain
+        edits.replaced += [n for n in bn.inputs[1:] if n]
+    return edits.result(dataclasses.replace(graph, value_info=types))
 
 
 def _affine(graph: Graph, bn: Node) -> tuple[np.ndarray, np.ndarray, int] | None:

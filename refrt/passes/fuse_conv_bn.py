@@ -13,8 +13,8 @@ from typing import Sequence
 import numpy as np
 
 from refrt.ir import Graph, Node
-from refrt.passes._fusion_util import copy_with, drop_unread, fresh_name, value_of
-from refrt.passes._rewrite import constant, consumers, kernel_available, only_consumer, rewrite
+from refrt.passes._fusion_util import Folding, copy_with, value_of
+from refrt.passes._rewrite import constant, consumers, kernel_available, only_consumer
 from refrt.providers import Provider
 
 
@@ -24,11 +24,7 @@ def fuse_conv_bn(graph: Graph, providers: Sequence[Provider]) -> Graph:
     if not kernel_available("Conv", "", providers, 1):
         return graph
     uses = consumers(graph)
-    remove: list[Node] = []
-    add: list[Node] = []
-    inits: dict[str, np.ndarray] = {}
-    replaced: list[str] = []
-    names: set[str] = set()
+    edits = Folding(graph)
     for conv in graph.nodes:
         if conv.op_type != "Conv" or conv.domain or len(conv.outputs) != 1:
             continue
@@ -39,15 +35,12 @@ def fuse_conv_bn(graph: Graph, providers: Sequence[Provider]) -> Graph:
         if folded is None:
             continue
         w, b = folded
-        w_name = fresh_name(graph, f"{conv.inputs[1]}_bn_folded", names)
-        b_name = fresh_name(graph, f"{bn.outputs[0]}_bias_bn_folded", names)
-        inits[w_name], inits[b_name] = w, b
-        remove += [conv, bn]
-        add.append(copy_with(conv, inputs=[conv.inputs[0], w_name, b_name], outputs=list(bn.outputs)))
-        replaced += [n for n in (*conv.inputs[1:], *bn.inputs[1:]) if n]
-    if not add:
-        return graph
-    return drop_unread(rewrite(graph, remove=remove, add=add, initializers=inits), replaced)
+        w_name = edits.constant(f"{conv.inputs[1]}_bn_folded", w)
+        b_name = edits.constant(f"{bn.outputs[0]}_bias_bn_folded", b)
+        edits.remove += [conv, bn]
+        edits.add.append(copy_with(conv, inputs=[conv.inputs[0], w_name, b_name], outputs=list(bn.outputs)))
+        edits.replaced += [n for n in (*conv.inputs[1:], *bn.inputs[1:]) if n]
+    return edits.result()
 
 
 def _fold(graph: Graph, conv: Node, bn: Node) -> tuple[np.ndarray, np.ndarray] | None:

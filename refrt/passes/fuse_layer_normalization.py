@@ -15,49 +15,21 @@ from __future__ import annotations
 
 from typing import Sequence
 
-import numpy as np
-
 from refrt.ir import Graph, Node
-from refrt.passes._pattern import Matcher, scale_for, standard_or_own, trailing_axis
-from refrt.passes._rewrite import new_node, rewrite
+from refrt.passes._pattern import (
+    Matcher, fuse_normalization, ones_scale, scale_for, scale_operand, trailing_axis, trailing_dims,
+)
 from refrt.providers import Provider
 
 
 def fuse_layer_normalization(graph: Graph, providers: Sequence[Provider]) -> Graph:
-    if not any(n.op_type == "ReduceMean" and n.domain == "" for n in graph.nodes):
-        return graph
-    domain = standard_or_own(graph, providers, "LayerNormalization", 17)
-    if domain is None:
-        return graph
-    m = Matcher(graph)
-    remove: list[Node] = []
-    add: list[Node] = []
-    constants: dict[str, np.ndarray] = {}
-    for node in graph.nodes:
-        if node.op_type == "ReduceMean" and node.domain == "" and node.index not in m.taken:
-            found = _match(m, node)
-            if found is not None and m.free(found[0]):
-                nodes, x, axis, eps, gamma, beta, out = found
-                m.claim(nodes)
-                inputs = [x]
-                for role, (name, value) in (("scale", gamma), ("bias", beta)):
-                    if value is not None and name is None:  # reshaped or made up: a constant of our own
-                        name = m.fresh(f"{out}_{role}")
-                        constants[name] = value
-                    inputs.append(name or "")
-                while inputs[-1] == "":
-                    inputs.pop()
-                remove += nodes
-                # (x - mean(x)) / sqrt(mean((x - mean(x))^2) + eps) * gamma + beta = LayerNormalization(x, gamma, beta)
-                add.append(new_node("LayerNormalization", inputs, [out], domain=domain, name=f"{out}_LayerNorm",
-                                    axis=axis, epsilon=eps))
-    if not add:
-        return graph
-    return rewrite(graph, remove=remove, add=add, initializers=constants)
+    # (x - mean(x)) / sqrt(mean((x - mean(x))^2) + eps) * gamma + beta = LayerNormalization(x, gamma, beta)
+    return fuse_normalization(graph, providers, "LayerNormalization", 17, _match, "LayerNorm")
 
 
 def _match(m: Matcher, mean_node: Node):
-    """The pattern rooted at the first ReduceMean: (nodes, x, axis, eps, gamma, beta, output) or None."""
+    """The pattern rooted at the first ReduceMean: (nodes, x, axis, eps, (gamma, beta), output) or None,
+    gamma and beta (name or None, value) pairs as fuse_normalization takes them."""
     x = mean_node.inputs[0]
     axis = _axis(m, mean_node, x, x)
     if axis is None:
@@ -110,23 +82,24 @@ def _match(m: Matcher, mean_node: Node):
     chain.append(div)
 
     out = div.outputs[0]
-    trailing = _trailing_dims(m, x, axis)
+    trailing = trailing_dims(m, x, axis)
     gamma = beta = (None, None)
     mul = m.reader(out, "Mul")
     if mul is not None and (g := scale_for(m, m.other(mul, out) or "", trailing, x)) is not None:
-        gamma = _operand(m, m.other(mul, out), g)
+        gamma = scale_operand(m, m.other(mul, out), g)
         chain.append(mul)
         out = mul.outputs[0]
         add = m.reader(out, "Add")
         if add is not None and (b := scale_for(m, m.other(add, out) or "", trailing, x)) is not None:
-            beta = _operand(m, m.other(add, out), b)
+            beta = scale_operand(m, m.other(add, out), b)
             chain.append(add)
             out = add.outputs[0]
     if gamma[1] is None:  # no affine part: a Scale of ones, which needs the normalised shape
-        if not all(isinstance(d, int) for d in trailing):
+        ones = ones_scale(m, x, trailing)
+        if ones is None:
             return None
-        gamma = (None, np.ones(trailing, dtype=_float_dtype(m, x)))
-    return chain, x, axis, eps, gamma, beta, out
+        gamma = (None, ones)
+    return chain, x, axis, eps, (gamma, beta), out
 
 
 def _axis(m: Matcher, node: Node, reduced: str, x: str) -> int | None:
@@ -143,22 +116,3 @@ def _is_square(m: Matcher, node: Node, d: str) -> bool:
     if node.op_type == "Mul":
         return node.inputs == [d, d]
     return node.op_type == "Pow" and node.inputs[0] == d and m.is_scalar(node.inputs[1], 2.0, rtol=0)
-
-
-def _trailing_dims(m: Matcher, x: str, axis: int) -> list:
-    shape = m.shape(x)
-    if shape is None or len(shape) < -axis:
-        return [None] * -axis
-    return list(shape[axis:])
-
-
-def _operand(m: Matcher, name: str, value: np.ndarray) -> tuple[str | None, np.ndarray]:
-    """The constant's own name when it already has the normalised shape, else None (a new constant)."""
-    return (name if m.const(name).shape == value.shape else None), value
-
-
-def _float_dtype(m: Matcher, x: str) -> np.dtype:
-    from onnx import helper
-
-    t = m.elem_type(x)
-    return np.dtype(helper.tensor_dtype_to_np_dtype(t)) if t else np.dtype(np.float32)

@@ -15,46 +15,20 @@ from __future__ import annotations
 
 from typing import Sequence
 
-import numpy as np
-
 from refrt.ir import Graph, Node
-from refrt.passes._pattern import Matcher, scale_for, standard_or_own, trailing_axis
-from refrt.passes._rewrite import new_node, rewrite
+from refrt.passes._pattern import (
+    Matcher, fuse_normalization, ones_scale, scale_for, scale_operand, trailing_axis, trailing_dims,
+)
 from refrt.providers import Provider
 
 
 def fuse_rms_normalization(graph: Graph, providers: Sequence[Provider]) -> Graph:
-    if not any(n.op_type == "ReduceMean" and n.domain == "" for n in graph.nodes):
-        return graph
-    domain = standard_or_own(graph, providers, "RMSNormalization", 23)
-    if domain is None:
-        return graph
-    m = Matcher(graph)
-    remove: list[Node] = []
-    add: list[Node] = []
-    constants: dict[str, np.ndarray] = {}
-    for node in graph.nodes:
-        if node.op_type != "ReduceMean" or node.domain != "":
-            continue
-        found = _match(m, node)
-        if found is None or not m.free(found[0]):
-            continue
-        nodes, x, axis, eps, gamma_name, gamma, out = found
-        m.claim(nodes)
-        if gamma_name is None:
-            gamma_name = m.fresh(f"{out}_scale")
-            constants[gamma_name] = gamma
-        remove += nodes
-        # x / sqrt(mean(x^2) + eps) * gamma = RMSNormalization(x, gamma)
-        add.append(new_node("RMSNormalization", [x, gamma_name], [out], domain=domain, name=f"{out}_RMSNorm",
-                            axis=axis, epsilon=eps))
-    if not add:
-        return graph
-    return rewrite(graph, remove=remove, add=add, initializers=constants)
+    # x / sqrt(mean(x^2) + eps) * gamma = RMSNormalization(x, gamma)
+    return fuse_normalization(graph, providers, "RMSNormalization", 23, _match, "RMSNorm")
 
 
 def _match(m: Matcher, mean_node: Node):
-    """(nodes, x, axis, eps, gamma's name or None, gamma, output) or None."""
+    """(nodes, x, axis, eps, [(gamma's name or None, gamma)], output) or None."""
     square = m.source(mean_node.inputs[0])
     if square is None or square.domain != "" or m.reader(square.outputs[0]) is not mean_node:
         return None
@@ -91,18 +65,13 @@ def _match(m: Matcher, mean_node: Node):
         return None
     nodes.append(scaled)
     out = scaled.outputs[0]
-    shape = m.shape(x)
-    trailing = list(shape[axis:]) if shape is not None and len(shape) >= -axis else [None] * -axis
+    trailing = trailing_dims(m, x, axis)
     mul = m.reader(out, "Mul")
     gamma = None if mul is None else scale_for(m, m.other(mul, out) or "", trailing, x)
     if gamma is not None:
-        name = m.other(mul, out)
         nodes.append(mul)
-        return nodes, x, axis, eps, (name if m.const(name).shape == gamma.shape else None), gamma, mul.outputs[0]
-    if not all(isinstance(d, int) for d in trailing):
+        return nodes, x, axis, eps, [scale_operand(m, m.other(mul, out), gamma)], mul.outputs[0]
+    ones = ones_scale(m, x, trailing)
+    if ones is None:
         return None  # no gamma: a Scale of ones, which needs the normalised shape
-    from onnx import helper
-
-    t = m.elem_type(x)
-    ones = np.ones(trailing, dtype=helper.tensor_dtype_to_np_dtype(t) if t else np.float32)
-    return nodes, x, axis, eps, None, ones, out
+    return nodes, x, axis, eps, [(None, ones)], out

@@ -20,8 +20,8 @@ from typing import Sequence
 import numpy as np
 
 from refrt.ir import Graph, Node
-from refrt.passes._fusion_util import copy_with, drop_unread, fresh_name, fused_node, value_of
-from refrt.passes._rewrite import REFRT_DOMAIN, attribute, constant, kernel_available, rewrite
+from refrt.passes._fusion_util import Folding, copy_with, fused_node, value_of
+from refrt.passes._rewrite import REFRT_DOMAIN, attribute, constant, kernel_available
 from refrt.providers import Provider
 
 NARROW = ("float16", "bfloat16")  # widened to float32 by the Conv kernel on every run
@@ -32,18 +32,13 @@ def prepack_weights(graph: Graph, providers: Sequence[Provider]) -> Graph:
         return graph
     conv_ok = kernel_available("FusedConv", REFRT_DOMAIN, providers)
     lstm_ok = kernel_available("PackedLSTM", REFRT_DOMAIN, providers)
-    remove: list[Node] = []
-    add: list[Node] = []
-    inits: dict[str, np.ndarray] = {}
-    replaced: list[str] = []
-    names: set[str] = set()
+    edits = Folding(graph)
     packed: dict[tuple[str, str], str] = {}  # (weight, how) -> its packed constant: shared weights pack once
 
     def pack(name: str, how: str, make) -> str:
         if (name, how) not in packed:
-            packed[(name, how)] = fresh_name(graph, f"{name}_{how}", names)
-            inits[packed[(name, how)]] = make()
-        replaced.append(name)
+            packed[(name, how)] = edits.constant(f"{name}_{how}", make())
+        edits.replaced.append(name)
         return packed[(name, how)]
 
     for node in graph.nodes:
@@ -71,11 +66,9 @@ def prepack_weights(graph: Graph, providers: Sequence[Provider]) -> Graph:
                 b_name = pack(node.inputs[1], "transposed", lambda: np.ascontiguousarray(np.swapaxes(b, -1, -2)))
                 new = copy_with(node, inputs=[node.inputs[0], b_name, *node.inputs[2:]], transB=None)
         if new is not None:
-            remove.append(node)
-            add.append(new)
-    if not add:
-        return graph
-    return drop_unread(rewrite(graph, remove=remove, add=add, initializers=inits), replaced)
+            edits.remove.append(node)
+            edits.add.append(new)
+    return edits.result()
 
 
 def _is(node: Node, op_type: str, domain: str) -> bool:
