@@ -63,8 +63,14 @@ class Case:
 
 # -- building blocks --------------------------------------------------------------------------
 
-class _Builder:
-    """Collects nodes and initializers; every tensor name is unique and says where it comes from."""
+class GraphBuilder:
+    """Collects nodes and initializers; every tensor name is unique and says where it comes from.
+
+    Layers are written as ``torch.onnx.export`` writes them. tests/models.py builds its models with a
+    subclass (the exporter as producer, a few more layers), so a change here changes those too.
+    """
+
+    producer = ("refrt-bench", str(BUILD_VERSION))  # the model's producer_name, producer_version
 
     def __init__(self, seed: int):
         self.rng = np.random.default_rng(seed)
@@ -92,6 +98,9 @@ class _Builder:
     def uniform(self, n, lo: float, hi: float, base: str) -> str:
         return self.const(self.rng.uniform(lo, hi, n), base)
 
+    def bias(self, n: int, base: str = "bias") -> str:
+        return self.uniform(n, -0.1, 0.1, base)
+
     def op(self, op_type: str, inputs: list[str], n_outputs: int = 1, **attrs):
         outs = [self._name(op_type.lower()) for _ in range(n_outputs)]
         self.nodes.append(helper.make_node(op_type, inputs, outs, name=self._name(f"/{op_type}"), **attrs))
@@ -99,19 +108,18 @@ class _Builder:
 
     def gemm(self, x: str, n_in: int, n_out: int) -> str:
         """nn.Linear on a 2-D input: Gemm with the [out, in] weight and transB=1."""
-        return self.op("Gemm", [x, self.he((n_out, n_in), n_in), self.uniform(n_out, -0.1, 0.1, "bias")],
-                       alpha=1.0, beta=1.0, transB=1)
+        return self.op("Gemm", [x, self.he((n_out, n_in), n_in), self.bias(n_out)], alpha=1.0, beta=1.0, transB=1)
 
     def matmul_add(self, x: str, n_in: int, n_out: int, std: float) -> str:
         """nn.Linear on an N-D input: MatMul with the [in, out] weight, then Add."""
         return self.op("Add", [self.op("MatMul", [x, self.normal((n_in, n_out), std)]),
                                self.normal(n_out, std, "bias")])
 
-    def conv(self, x: str, c_in: int, c_out: int, k: int, *, stride=1, pad=0, bias=True) -> str:
-        inputs = [x, self.he((c_out, c_in, k, k), c_in * k * k)]
+    def conv(self, x: str, c_in: int, c_out: int, k: int, *, stride=1, pad=0, group=1, bias=True) -> str:
+        inputs = [x, self.he((c_out, c_in // group, k, k), c_in // group * k * k)]
         if bias:
-            inputs.append(self.uniform(c_out, -0.1, 0.1, "bias"))
-        return self.op("Conv", inputs, dilations=[1, 1], group=1, kernel_shape=[k, k], pads=[pad] * 4,
+            inputs.append(self.bias(c_out))
+        return self.op("Conv", inputs, dilations=[1, 1], group=group, kernel_shape=[k, k], pads=[pad] * 4,
                        strides=[stride, stride])
 
     def batch_norm(self, x: str, c: int) -> str:
@@ -127,11 +135,28 @@ class _Builder:
         return self.op("LayerNormalization", [x, self.uniform(d, 0.9, 1.1, "ln_gamma"),
                                               self.uniform(d, -0.05, 0.05, "ln_beta")], axis=-1, epsilon=1e-12)
 
+    def gelu(self, x: str) -> str:
+        """Exact Gelu as torch exports it: x * 0.5 * (1 + erf(x / sqrt(2)))."""
+        erf = self.op("Erf", [self.op("Div", [x, self.const(math.sqrt(2.0), "sqrt2")])])
+        return self.op("Mul", [self.op("Mul", [x, self.op("Add", [erf, self.const(1.0, "one")])]),
+                               self.const(0.5, "half")])
+
+    def basic_block(self, x: str, c_in: int, c_out: int, stride: int) -> str:
+        """ResNet basic block; a 1x1 strided projection with BN on the shortcut when the shape changes."""
+        h = self.op("Relu", [self.batch_norm(self.conv(x, c_in, c_out, 3, stride=stride, pad=1, bias=False), c_out)])
+        h = self.batch_norm(self.conv(h, c_out, c_out, 3, pad=1, bias=False), c_out)
+        shortcut = x
+        if stride != 1 or c_in != c_out:
+            shortcut = self.batch_norm(self.conv(x, c_in, c_out, 1, stride=stride, bias=False), c_out)
+        return self.op("Relu", [self.op("Add", [h, shortcut])])
+
     def model(self, name: str, inputs: list, outputs: list, output_name: str) -> onnx.ModelProto:
+        """The checked model; the last node's first output is renamed ``output_name``."""
         self.nodes[-1].output[0] = output_name
         graph = helper.make_graph(self.nodes, name, inputs, outputs, self.initializers)
+        producer_name, producer_version = self.producer
         model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)],
-                                  producer_name="refrt-bench", producer_version=str(BUILD_VERSION))
+                                  producer_name=producer_name, producer_version=producer_version)
         model.ir_version = IR_VERSION
         onnx.checker.check_model(model, full_check=True)
         return model
@@ -145,7 +170,7 @@ def _float_input(name: str, shape: list) -> onnx.ValueInfoProto:
 
 def mlp(seed: int = 0) -> onnx.ModelProto:
     """784-512-256-10, Gemm + Relu."""
-    g = _Builder(seed)
+    g = GraphBuilder(seed)
     h = g.op("Relu", [g.gemm("input", 784, 512)])
     h = g.op("Relu", [g.gemm(h, 512, 256)])
     g.gemm(h, 256, 10)
@@ -155,7 +180,7 @@ def mlp(seed: int = 0) -> onnx.ModelProto:
 
 def mnist_cnn(seed: int = 1) -> onnx.ModelProto:
     """MNIST-style: (Conv 3x3, Relu, MaxPool 2) x 2 with 16 and 32 channels, Gemm 1568-128-10, LogSoftmax."""
-    g = _Builder(seed)
+    g = GraphBuilder(seed)
     h = g.max_pool(g.op("Relu", [g.conv("input", 1, 16, 3, pad=1)]), 2, 2)    # 16 x 14 x 14
     h = g.max_pool(g.op("Relu", [g.conv(h, 16, 32, 3, pad=1)]), 2, 2)         # 32 x 7 x 7
     h = g.op("Flatten", [h], axis=1)
@@ -165,24 +190,15 @@ def mnist_cnn(seed: int = 1) -> onnx.ModelProto:
                    [_float_input("log_probs", ["batch", 10])], "log_probs")
 
 
-def _basic_block(g: _Builder, x: str, c_in: int, c_out: int, stride: int) -> str:
-    h = g.op("Relu", [g.batch_norm(g.conv(x, c_in, c_out, 3, stride=stride, pad=1, bias=False), c_out)])
-    h = g.batch_norm(g.conv(h, c_out, c_out, 3, pad=1, bias=False), c_out)
-    shortcut = x
-    if stride != 1 or c_in != c_out:
-        shortcut = g.batch_norm(g.conv(x, c_in, c_out, 1, stride=stride, bias=False), c_out)
-    return g.op("Relu", [g.op("Add", [h, shortcut])])
-
-
 def resnet18(seed: int = 2) -> onnx.ModelProto:
     """torchvision's ResNet-18 layout on 3x224x224: stem, 4 stages of 2 basic blocks, 1000 classes."""
-    g = _Builder(seed)
+    g = GraphBuilder(seed)
     h = g.op("Relu", [g.batch_norm(g.conv("input", 3, 64, 7, stride=2, pad=3, bias=False), 64)])  # 112
     h = g.max_pool(h, 3, 2, pad=1)                                                                   # 56
     c_in = 64
     for c_out, stride in ((64, 1), (128, 2), (256, 2), (512, 2)):
-        h = _basic_block(g, h, c_in, c_out, stride)
-        h = _basic_block(g, h, c_out, c_out, 1)
+        h = g.basic_block(h, c_in, c_out, stride)
+        h = g.basic_block(h, c_out, c_out, 1)
         c_in = c_out
     h = g.op("Flatten", [g.op("GlobalAveragePool", [h])], axis=1)
     g.gemm(h, 512, 1000)
@@ -202,7 +218,7 @@ def bert_encoder(hidden: int, heads: int, layers: int = 4, seed: int = 3) -> onn
     [batch, 1, 1, seq] term as Hugging Face exports it ((1 - mask) * -10000). Weights ~ N(0, 0.02)
     as BERT initialises them; feed-forward 4 x hidden with exact Gelu (Erf).
     """
-    g = _Builder(seed)
+    g = GraphBuilder(seed)
     std, d_head, d_ff = 0.02, hidden // heads, 4 * hidden
     words = g.op("Gather", [g.normal((VOCAB, hidden), std, "word_embeddings"), "input_ids"], axis=0)
     seq_len = g.op("Gather", [g.op("Shape", ["input_ids"]), g.const(1, "dim", np.int64)], axis=0)
@@ -225,9 +241,7 @@ def bert_encoder(hidden: int, heads: int, layers: int = 4, seed: int = 3) -> onn
         ctx = g.op("Reshape", [ctx, merge_heads])
         x = g.layer_norm(g.op("Add", [g.matmul_add(ctx, hidden, hidden, std), x]), hidden)
         ff = g.matmul_add(x, hidden, d_ff, std)
-        erf = g.op("Erf", [g.op("Div", [ff, g.const(math.sqrt(2.0), "sqrt2")])])
-        gelu = g.op("Mul", [g.op("Mul", [ff, g.op("Add", [erf, g.const(1.0, "one")])]), g.const(0.5, "half")])
-        x = g.layer_norm(g.op("Add", [g.matmul_add(gelu, d_ff, hidden, std), x]), hidden)
+        x = g.layer_norm(g.op("Add", [g.matmul_add(g.gelu(ff), d_ff, hidden, std), x]), hidden)
     int64_in = [helper.make_tensor_value_info(n, TensorProto.INT64, ["batch", "seq"])
                 for n in ("input_ids", "attention_mask")]
     return g.model(f"bert_{layers}x{hidden}", int64_in, [_float_input("last_hidden_state", ["batch", "seq", hidden])],
@@ -239,7 +253,7 @@ LSTM_SEQ, LSTM_IN, LSTM_HIDDEN = 64, 128, 256
 
 def lstm(seed: int = 4) -> onnx.ModelProto:
     """nn.LSTM(128, 256, num_layers=2, batch_first=True) over 64 steps, then a 10-class Gemm on h_n."""
-    g = _Builder(seed)
+    g = GraphBuilder(seed)
     x = g.op("Transpose", ["input"], perm=[1, 0, 2])                              # [seq, batch, in]
     bound = 1.0 / math.sqrt(LSTM_HIDDEN)                                           # torch's init
     n_in = LSTM_IN

@@ -559,11 +559,16 @@ def _read_verified(path: str, info: ModelInfo) -> bytes:
     return data
 
 
-def _load_verified(model: str, repo, opset, force_reload, silent, trust) -> tuple[ModelInfo, bytes]:
+def _trusted_file(model: str, repo, opset, force_reload, silent, trust, field: str) -> tuple[ModelInfo, str]:
+    """The manifest entry for ``model`` and the path of its verified ``field`` file, once trust is checked."""
     resolved = _resolve_repo(repo)
     _require_trust(resolved, repo, trust)
     info = _select(resolved, model, opset, force_reload)
-    path = _verified_file(resolved, info, "model", force_reload, silent)
+    return info, _verified_file(resolved, info, field, force_reload, silent)
+
+
+def _load_verified(model: str, repo, opset, force_reload, silent, trust) -> tuple[ModelInfo, bytes]:
+    info, path = _trusted_file(model, repo, opset, force_reload, silent, trust, "model")
     return info, _read_verified(path, info)
 
 
@@ -598,10 +603,7 @@ def download_model(
 
     For a local-folder repository the path is the file in that folder (verified, not copied).
     """
-    resolved = _resolve_repo(repo)
-    _require_trust(resolved, repo, trust)
-    info = _select(resolved, model, opset, force_reload)
-    return _verified_file(resolved, info, "model", force_reload, silent)
+    return _trusted_file(model, repo, opset, force_reload, silent, trust, "model")[1]
 
 
 def load(
@@ -722,10 +724,7 @@ def download_model_with_test_data(
     The archive's SHA-256 is verified on every call; only regular files and folders are extracted, each
     inside the target folder (a link, a device, an absolute name or ``..`` refuses the whole archive).
     """
-    resolved = _resolve_repo(repo)
-    _require_trust(resolved, repo, trust)
-    info = _select(resolved, model, opset, force_reload)
-    archive = _verified_file(resolved, info, "model_with_data", force_reload, silent)
+    info, archive = _trusted_file(model, repo, opset, force_reload, silent, trust, "model_with_data")
     sha = _sha_of(info, "model_with_data_sha")
     target = _cache_path(sha, _archive_stem(os.path.basename(archive)))
     if force_reload or not os.path.isdir(target):

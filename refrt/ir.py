@@ -64,6 +64,26 @@ def build(model: onnx.ModelProto) -> Graph:
     return graph
 
 
+def topological_order(consumers: dict[int, list[int]], indegree: dict[int, int]) -> list[int]:
+    """Kahn's algorithm over node positions; ties go to the lower position, so a sorted file keeps its order.
+
+    ``consumers[i]`` lists the nodes that wait on node ``i``, ``indegree[i]`` counts the producers node ``i``
+    waits on; it is counted down in place, so after a cycle the nodes left above 0 are the stuck ones
+    (and the order returned is shorter than ``indegree``).
+    """
+    ready = [i for i, d in indegree.items() if d == 0]
+    heapq.heapify(ready)
+    order: list[int] = []
+    while ready:
+        i = heapq.heappop(ready)
+        order.append(i)
+        for c in consumers[i]:
+            indegree[c] -= 1
+            if indegree[c] == 0:
+                heapq.heappush(ready, c)
+    return order
+
+
 def build_graph(gp: onnx.GraphProto, opsets: dict[str, int], outer_scope: frozenset) -> Graph:
     initializers = {t.name: t for t in gp.initializer}
     for sparse in gp.sparse_initializer:
@@ -104,10 +124,9 @@ def build_graph(gp: onnx.GraphProto, opsets: dict[str, int], outer_scope: frozen
             )
         )
 
-    # Kahn's algorithm; ties broken by file position so a sorted file keeps its order.
     outer_refs: dict[str, None] = {}
     consumers: dict[int, list[int]] = {i: [] for i in range(len(nodes))}
-    indegree = [0] * len(nodes)
+    indegree = dict.fromkeys(range(len(nodes)), 0)
     for node in nodes:
         deps = set()
         for name in [*node.inputs, *node.implicit_inputs]:
@@ -127,18 +146,9 @@ def build_graph(gp: onnx.GraphProto, opsets: dict[str, int], outer_scope: frozen
         for d in deps:
             consumers[d].append(node.index)
         indegree[node.index] = len(deps)
-    ready = [i for i, d in enumerate(indegree) if d == 0]
-    heapq.heapify(ready)
-    order: list[int] = []
-    while ready:
-        i = heapq.heappop(ready)
-        order.append(i)
-        for c in consumers[i]:
-            indegree[c] -= 1
-            if indegree[c] == 0:
-                heapq.heappush(ready, c)
+    order = topological_order(consumers, indegree)
     if len(order) != len(nodes):
-        stuck = [nodes[i] for i, d in enumerate(indegree) if d > 0]
+        stuck = [nodes[i] for i, d in indegree.items() if d > 0]
         listed = ", ".join(f"{n.op_type}(name='{n.name}', #{n.index})" for n in stuck[:10])
         raise InvalidGraph(f"This is an invalid model. The graph has a cycle through the nodes: {listed}")
 

@@ -23,7 +23,6 @@ data too. No file outside the source model's folder is read.
 from __future__ import annotations
 
 import argparse
-import heapq
 import os
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -32,6 +31,7 @@ import onnx
 from onnx import external_data_helper, helper, shape_inference
 
 from refrt.errors import InvalidArgument
+from refrt.ir import topological_order
 from refrt.loader import external_source
 from refrt.types import shape_of, type_string
 
@@ -297,13 +297,10 @@ class _Slicer:
         unknown_out = [n for n in outputs if not self.defines(n)]
         unknown_in = [n for n in (inputs or []) if not self.defines(n)]
         if unknown_out or unknown_in:
-            parts = []
-            if unknown_out:
-                parts.append(f"Invalid output names: {unknown_out}")
-            if unknown_in:
-                parts.append(f"Invalid input names: {unknown_in}")
             raise InvalidArgument(
-                "; ".join(parts) + ". Each must be a graph input, an initializer or a node output of the "
+                _joined((unknown_out, f"Invalid output names: {unknown_out}"),
+                        (unknown_in, f"Invalid input names: {unknown_in}"))
+                + ". Each must be a graph input, an initializer or a node output of the "
                 "main graph (names inside If/Loop/Scan bodies cannot be cut)"
             )
 
@@ -340,13 +337,10 @@ class _Slicer:
             # Original inputs reached past the cut (an initializer-backed input has a value; not an offender).
             uncut = [n for n in reached_inputs if n not in self.initializers]
             if uncut or undefined:
-                parts = []
-                if uncut:
-                    parts.append(f"graph inputs {uncut} still reach the outputs")
-                if undefined:
-                    parts.append(f"values {list(undefined)} that nothing defines still reach the outputs")
                 raise InvalidArgument(
-                    f"The inputs {inputs} do not cut every path to the outputs {outputs}: " + "; ".join(parts)
+                    f"The inputs {inputs} do not cut every path to the outputs {outputs}: "
+                    + _joined((uncut, f"graph inputs {uncut} still reach the outputs"),
+                              (undefined, f"values {list(undefined)} that nothing defines still reach the outputs"))
                     + ". Add those names (or values on their paths) to the inputs"
                 )
             clashes = [
@@ -414,6 +408,11 @@ class _Slicer:
         return out
 
 
+def _joined(*parts: tuple[Sequence | dict, str]) -> str:
+    """The texts of the ``(offenders, text)`` parts that have offenders, joined by "; " (one message for all)."""
+    return "; ".join(text for offenders, text in parts if offenders)
+
+
 def _topological(nodes, kept: set[int]) -> list[int]:
     """The kept positions in an order where producers come first; file order breaks ties."""
     produced = {}
@@ -428,16 +427,7 @@ def _topological(nodes, kept: set[int]) -> list[int]:
         indegree[i] = len(deps)
         for d in deps:
             consumers[d].append(i)
-    ready = [i for i, d in indegree.items() if d == 0]
-    heapq.heapify(ready)
-    order = []
-    while ready:
-        i = heapq.heappop(ready)
-        order.append(i)
-        for c in consumers[i]:
-            indegree[c] -= 1
-            if indegree[c] == 0:
-                heapq.heappush(ready, c)
+    order = topological_order(consumers, indegree)
     if len(order) != len(kept):  # a cycle: keep file order and let the runtime say so
         return sorted(kept)
     return order

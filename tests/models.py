@@ -5,7 +5,8 @@ symbolic batch dimension ``"batch"`` (the transformer also has a symbolic ``"seq
 follow what the exporter emits, so the tests see the graphs users bring: ``nn.Linear`` as
 ``Gemm(transB=1)`` on 2-D input and ``MatMul`` + ``Add`` on 3-D input, BatchNormalization kept in
 inference mode, Gelu spelled out with Erf, ``x.view(b, s, h, d)`` as Shape/Gather/Unsqueeze/Concat
-feeding a Reshape, ``nn.ReLU6`` as ``Clip(0, 6)``, ``nn.Upsample`` as ``Resize``.
+feeding a Reshape, ``nn.ReLU6`` as ``Clip(0, 6)``, ``nn.Upsample`` as ``Resize``. The graph builder,
+opset and IR version are the benchmark's (bench/models.py).
 
     from models import EXPORTED_MODELS, make_feeds
     model = EXPORTED_MODELS["resnet"]()
@@ -15,90 +16,30 @@ feeding a Reshape, ``nn.ReLU6`` as ``Clip(0, 6)``, ``nn.Upsample`` as ``Resize``
 from __future__ import annotations
 
 import math
+import os
+import sys
 from typing import Callable
 
 import numpy as np
 import onnx
-from onnx import TensorProto, helper, numpy_helper
+from onnx import TensorProto, helper
 
-OPSET = 17
-# onnxruntime reads IR versions up to its own; IR 8 is the one that came with opset 17.
-IR_VERSION = 8
-FLOAT = TensorProto.FLOAT
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the repository root
+from bench.models import FLOAT, GraphBuilder  # noqa: E402 - the benchmark's builder, opset and IR version
 
 
-class _GraphBuilder:
-    """Collects nodes and initializers; every tensor name is unique and says where it comes from."""
+class _GraphBuilder(GraphBuilder):
+    """The benchmark's builder with the exporter as producer and the layers only these models use."""
 
-    def __init__(self, seed: int):
-        self.rng = np.random.default_rng(seed)
-        self.nodes: list[onnx.NodeProto] = []
-        self.initializers: list[onnx.TensorProto] = []
-        self._count: dict[str, int] = {}
-
-    def _name(self, base: str) -> str:
-        n = self._count.get(base, 0)
-        self._count[base] = n + 1
-        return f"{base}_{n}"
-
-    def const(self, value, base: str = "const", dtype=np.float32) -> str:
-        name = self._name(base)
-        self.initializers.append(numpy_helper.from_array(np.asarray(value, dtype=dtype), name))
-        return name
-
-    def weight(self, shape, fan_in: int, base: str = "weight") -> str:
-        # He initialisation keeps activations O(1) through Relu stacks, so tolerances stay meaningful.
-        w = self.rng.standard_normal(shape) * math.sqrt(2.0 / fan_in)
-        return self.const(w, base)
-
-    def bias(self, n: int, base: str = "bias") -> str:
-        return self.const(self.rng.uniform(-0.1, 0.1, n), base)
-
-    def op(self, op_type: str, inputs: list[str], n_outputs: int = 1, **attrs):
-        outs = [self._name(op_type.lower()) for _ in range(n_outputs)]
-        self.nodes.append(helper.make_node(op_type, inputs, outs, name=self._name(f"/{op_type}"), **attrs))
-        return outs[0] if n_outputs == 1 else outs
-
-    # -- layers, written as the exporter writes them ------------------------------------------
-
-    def linear_gemm(self, x: str, n_in: int, n_out: int) -> str:
-        """nn.Linear on a 2-D input: Gemm with the [out, in] weight and transB=1."""
-        w = self.weight((n_out, n_in), n_in)
-        return self.op("Gemm", [x, w, self.bias(n_out)], alpha=1.0, beta=1.0, transB=1)
+    producer = ("pytorch", "2.1.0")
 
     def linear_matmul(self, x: str, n_in: int, n_out: int) -> str:
         """nn.Linear on an N-D input: MatMul with the transposed [in, out] weight, then Add."""
-        w = self.weight((n_in, n_out), n_in)
+        w = self.he((n_in, n_out), n_in)
         return self.op("Add", [self.op("MatMul", [x, w]), self.bias(n_out)])
-
-    def conv(self, x: str, c_in: int, c_out: int, k: int, *, stride=1, pad=0, group=1, bias=True) -> str:
-        w = self.weight((c_out, c_in // group, k, k), c_in // group * k * k)
-        inputs = [x, w] + ([self.bias(c_out)] if bias else [])
-        return self.op("Conv", inputs, dilations=[1, 1], group=group, kernel_shape=[k, k],
-                       pads=[pad] * 4, strides=[stride, stride])
-
-    def batch_norm(self, x: str, c: int) -> str:
-        scale = self.const(self.rng.uniform(0.5, 1.5, c), "bn_scale")
-        bias = self.const(self.rng.uniform(-0.2, 0.2, c), "bn_bias")
-        mean = self.const(self.rng.uniform(-0.2, 0.2, c), "bn_mean")
-        var = self.const(self.rng.uniform(0.5, 2.0, c), "bn_var")
-        return self.op("BatchNormalization", [x, scale, bias, mean, var], epsilon=1e-5, momentum=0.9)
-
-    def max_pool(self, x: str, k: int, stride: int, pad: int = 0) -> str:
-        return self.op("MaxPool", [x], ceil_mode=0, dilations=[1, 1], kernel_shape=[k, k],
-                       pads=[pad] * 4, strides=[stride, stride])
 
     def relu6(self, x: str) -> str:
         return self.op("Clip", [x, self.const(0.0, "clip_min"), self.const(6.0, "clip_max")])
-
-    def model(self, inputs: list[onnx.ValueInfoProto], outputs: list[onnx.ValueInfoProto],
-              name: str) -> onnx.ModelProto:
-        graph = helper.make_graph(self.nodes, name, inputs, outputs, self.initializers)
-        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)],
-                                  producer_name="pytorch", producer_version="2.1.0")
-        model.ir_version = IR_VERSION
-        onnx.checker.check_model(model, full_check=True)
-        return model
 
 
 def _input(name: str, shape: list) -> onnx.ValueInfoProto:
@@ -109,19 +50,14 @@ def _output(name: str, shape: list, elem=FLOAT) -> onnx.ValueInfoProto:
     return helper.make_tensor_value_info(name, elem, shape)
 
 
-def _rename_last_output(g: _GraphBuilder, name: str) -> None:
-    g.nodes[-1].output[0] = name
-
-
 def mlp(linear: str = "gemm", seed: int = 0) -> onnx.ModelProto:
     """784-512-256-10 with Relu; ``linear="gemm"`` or ``"matmul"`` picks how nn.Linear is exported."""
     g = _GraphBuilder(seed)
-    layer = g.linear_gemm if linear == "gemm" else g.linear_matmul
+    layer = g.gemm if linear == "gemm" else g.linear_matmul
     h = g.op("Relu", [layer("input", 784, 512)])
     h = g.op("Relu", [layer(h, 512, 256)])
     layer(h, 256, 10)
-    _rename_last_output(g, "logits")
-    return g.model([_input("input", ["batch", 784])], [_output("logits", ["batch", 10])], f"mlp_{linear}")
+    return g.model(f"mlp_{linear}", [_input("input", ["batch", 784])], [_output("logits", ["batch", 10])], "logits")
 
 
 def mnist_cnn(seed: int = 1) -> onnx.ModelProto:
@@ -130,20 +66,10 @@ def mnist_cnn(seed: int = 1) -> onnx.ModelProto:
     h = g.max_pool(g.op("Relu", [g.conv("input", 1, 8, 3, pad=1)]), 2, 2)     # 8 x 14 x 14
     h = g.max_pool(g.op("Relu", [g.conv(h, 8, 16, 3, pad=1)]), 2, 2)          # 16 x 7 x 7
     h = g.op("Flatten", [h], axis=1)
-    h = g.op("Relu", [g.linear_gemm(h, 16 * 7 * 7, 64)])
-    g.op("LogSoftmax", [g.linear_gemm(h, 64, 10)], axis=1)
-    _rename_last_output(g, "log_probs")
-    return g.model([_input("input", ["batch", 1, 28, 28])], [_output("log_probs", ["batch", 10])], "mnist_cnn")
-
-
-def _basic_block(g: _GraphBuilder, x: str, c_in: int, c_out: int, stride: int) -> str:
-    """ResNet basic block; a 1x1 strided projection with BN on the shortcut when the shape changes."""
-    h = g.op("Relu", [g.batch_norm(g.conv(x, c_in, c_out, 3, stride=stride, pad=1, bias=False), c_out)])
-    h = g.batch_norm(g.conv(h, c_out, c_out, 3, pad=1, bias=False), c_out)
-    shortcut = x
-    if stride != 1 or c_in != c_out:
-        shortcut = g.batch_norm(g.conv(x, c_in, c_out, 1, stride=stride, bias=False), c_out)
-    return g.op("Relu", [g.op("Add", [h, shortcut])])
+    h = g.op("Relu", [g.gemm(h, 16 * 7 * 7, 64)])
+    g.op("LogSoftmax", [g.gemm(h, 64, 10)], axis=1)
+    return g.model("mnist_cnn", [_input("input", ["batch", 1, 28, 28])], [_output("log_probs", ["batch", 10])],
+                   "log_probs")
 
 
 def resnet(seed: int = 2) -> onnx.ModelProto:
@@ -151,13 +77,12 @@ def resnet(seed: int = 2) -> onnx.ModelProto:
     g = _GraphBuilder(seed)
     h = g.op("Relu", [g.batch_norm(g.conv("input", 3, 16, 7, stride=2, pad=3, bias=False), 16)])  # 32x32
     h = g.max_pool(h, 3, 2, pad=1)                                                                 # 16x16
-    h = _basic_block(g, h, 16, 16, 1)
-    h = _basic_block(g, h, 16, 32, 2)                                                              # 8x8
-    h = _basic_block(g, h, 32, 32, 1)
+    h = g.basic_block(h, 16, 16, 1)
+    h = g.basic_block(h, 16, 32, 2)                                                                # 8x8
+    h = g.basic_block(h, 32, 32, 1)
     h = g.op("Flatten", [g.op("GlobalAveragePool", [h])], axis=1)
-    g.linear_gemm(h, 32, 10)
-    _rename_last_output(g, "logits")
-    return g.model([_input("input", ["batch", 3, 64, 64])], [_output("logits", ["batch", 10])], "resnet")
+    g.gemm(h, 32, 10)
+    return g.model("resnet", [_input("input", ["batch", 3, 64, 64])], [_output("logits", ["batch", 10])], "logits")
 
 
 D_MODEL, N_HEADS, D_FF = 64, 4, 128
@@ -216,16 +141,14 @@ def transformer_encoder(seed: int = 3) -> onnx.ModelProto:
              axis=-1, epsilon=1e-5)
 
     # Feed-forward with exact Gelu as torch exports it: x * 0.5 * (1 + erf(x / sqrt(2))).
-    ff = g.linear_matmul(h, D_MODEL, D_FF)
-    erf = g.op("Erf", [g.op("Div", [ff, g.const(math.sqrt(2.0), "sqrt2")])])
-    gelu = g.op("Mul", [g.op("Mul", [ff, g.op("Add", [erf, g.const(1.0, "one")])]), g.const(0.5, "half")])
+    gelu = g.gelu(g.linear_matmul(h, D_MODEL, D_FF))
     h = g.op("Add", [g.linear_matmul(gelu, D_FF, D_MODEL), h])
     _layer_norm_primitive(g, h)
-    _rename_last_output(g, "output")
     return g.model(
+        "transformer_encoder",
         [_input("input", ["batch", "seq", D_MODEL]),
          helper.make_tensor_value_info("attention_mask", TensorProto.INT64, ["batch", "seq"])],
-        [_output("output", ["batch", "seq", D_MODEL])], "transformer_encoder")
+        [_output("output", ["batch", "seq", D_MODEL])], "output")
 
 
 def _inverted_residual(g: _GraphBuilder, x: str, c_in: int, c_out: int, expand: int, stride: int) -> str:
@@ -244,9 +167,9 @@ def mobilenet_block(seed: int = 4) -> onnx.ModelProto:
     h = _inverted_residual(g, h, 16, 16, 4, 1)
     h = _inverted_residual(g, h, 16, 24, 4, 2)                   # 24 x 8 x 8
     h = g.op("Flatten", [g.op("GlobalAveragePool", [h])], axis=1)
-    g.op("Softmax", [g.linear_gemm(h, 24, 10)], axis=1)
-    _rename_last_output(g, "probs")
-    return g.model([_input("input", ["batch", 3, 32, 32])], [_output("probs", ["batch", 10])], "mobilenet_block")
+    g.op("Softmax", [g.gemm(h, 24, 10)], axis=1)
+    return g.model("mobilenet_block", [_input("input", ["batch", 3, 32, 32])], [_output("probs", ["batch", 10])],
+                   "probs")
 
 
 def unet(upsample: str = "resize_nearest", seed: int = 5) -> onnx.ModelProto:
@@ -261,7 +184,7 @@ def unet(upsample: str = "resize_nearest", seed: int = 5) -> onnx.ModelProto:
     h = g.max_pool(skip, 2, 2)                                             # 8 x 16 x 16
     h = g.op("Relu", [g.conv(h, 8, 16, 3, pad=1)])                         # 16 x 16 x 16
     if upsample == "conv_transpose":
-        w = g.weight((16, 8, 2, 2), 16 * 4)
+        w = g.he((16, 8, 2, 2), 16 * 4)
         h = g.op("ConvTranspose", [h, w, g.bias(8)], dilations=[1, 1], group=1, kernel_shape=[2, 2],
                  pads=[0, 0, 0, 0], strides=[2, 2])                        # 8 x 32 x 32
         c_up = 8
@@ -279,9 +202,8 @@ def unet(upsample: str = "resize_nearest", seed: int = 5) -> onnx.ModelProto:
     h = g.op("Concat", [h, skip], axis=1)
     h = g.op("Relu", [g.conv(h, c_up + 8, 8, 3, pad=1)])
     g.op("Sigmoid", [g.conv(h, 8, 2, 1)])
-    _rename_last_output(g, "mask")
-    return g.model([_input("input", ["batch", 3, 32, 32])], [_output("mask", ["batch", 2, 32, 32])],
-                   f"unet_{upsample}")
+    return g.model(f"unet_{upsample}", [_input("input", ["batch", 3, 32, 32])], [_output("mask", ["batch", 2, 32, 32])],
+                   "mask")
 
 
 EXPORTED_MODELS: dict[str, Callable[[], onnx.ModelProto]] = {

@@ -174,6 +174,19 @@ def _tolerance(dtype, gpu: bool):
     return (1e-4, 1e-5) if gpu else (2e-5, 2e-6)
 
 
+def _brought_back(name, got, want, device_array, to_host):
+    """(device output copied to the host, NumPy kernel's output) for each output given, after checking that
+    the device output stayed on the device and has the NumPy output's shape and dtype."""
+    for g, w in zip(_outputs(got), _outputs(want)):
+        if w is None:
+            assert g is None
+            continue
+        assert isinstance(g, device_array), f"{name}: result left the device ({type(g).__name__})"
+        g = to_host(g)
+        assert g.shape == w.shape and g.dtype == w.dtype, (g.shape, g.dtype, w.shape, w.dtype)
+        yield g, w
+
+
 _emulates, _emulates_why = cuda_emulator.available()
 MODULES = [pytest.param(device.STANDIN, id="standin"),
            pytest.param(device.EMULATOR, id="emulator", marks=pytest.mark.skipif(
@@ -189,13 +202,7 @@ def test_standin_matches_numpy_kernel(case, module):
     got, want, host_runs = _run(device.module_named(module), op, domain, version, inputs, attrs)
     if name not in HOST_PATH:
         assert host_runs == 0, f"{name} ran its NumPy kernel on the host"
-    for g, w in zip(_outputs(got), _outputs(want)):
-        if w is None:
-            assert g is None
-            continue
-        assert isinstance(g, device.FakeDeviceArray), f"{name}: result left the device ({type(g).__name__})"
-        g = device.to_host(g)
-        assert g.shape == w.shape and g.dtype == w.dtype, (g.shape, g.dtype, w.shape, w.dtype)
+    for g, w in _brought_back(name, got, want, device.FakeDeviceArray, device.to_host):
         rtol, atol = _tolerance(w.dtype, gpu=False)
         if name.startswith(("gelu", "refrt_gelu", "bias_gelu")) or name == "fused_chain_all":
             rtol, atol = 1e-5, 1e-6  # erf by the rational approximation / a long chain in float32
@@ -242,12 +249,6 @@ def test_gpu_matches_numpy_kernel(case):
     name, op, domain, version, inputs, attrs = case
     got, want, _ = _run(cupy, op, domain, version, inputs, attrs)
     cupy.cuda.Device().synchronize()
-    for g, w in zip(_outputs(got), _outputs(want)):
-        if w is None:
-            assert g is None
-            continue
-        assert isinstance(g, cupy.ndarray), f"{name}: result left the device ({type(g).__name__})"
-        g = cupy.asnumpy(g)
-        assert g.shape == w.shape and g.dtype == w.dtype
+    for g, w in _brought_back(name, got, want, cupy.ndarray, cupy.asnumpy):
         rtol, atol = _tolerance(w.dtype, gpu=True)
         np.testing.assert_allclose(g, w, rtol=rtol, atol=max(atol, 1e-5 if w.dtype.kind == "f" else 0))

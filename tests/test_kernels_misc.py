@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import ml_dtypes
 import numpy as np
-import onnx
 import pytest
 from onnx import TensorProto as T
 from onnx import helper
 
 import refrt
-from oracle import check_model, check_node, feeds_of, make_model, make_node_model, run_refrt
-from refrt import registry
+from oracle import check_model, check_node, make_model, refrt_node
+from revisions import check_kernel_attributes, schema_id, schemas
 
 rng = np.random.default_rng(5)
 f32 = np.float32
@@ -27,25 +26,9 @@ MISC_OPS = (
 ).split()
 
 
-def _schemas():
-    for s in onnx.defs.get_all_schemas_with_history():
-        if s.domain == "" and s.name in MISC_OPS and s.since_version <= 28:
-            yield s
-
-
-@pytest.mark.parametrize("schema", list(_schemas()), ids=lambda s: f"{s.name}-{s.since_version}")
+@pytest.mark.parametrize("schema", schemas(MISC_OPS), ids=schema_id)
 def test_every_revision_has_a_kernel_with_the_schema_attributes(schema):
-    from refrt import providers
-
-    providers.discover_all()
-    entry = registry.lookup("", schema.name, schema.since_version, registry.DEFAULT_PROVIDER)
-    assert entry is not None, f"no kernel for {schema.name}-{schema.since_version}"
-    assert entry.attributes == set(schema.attributes), (entry.where, sorted(entry.attributes))
-
-
-def refrt_node(op, inputs, attrs=None, *, opset, n_outputs=1, initializers=()):
-    model = make_node_model(op, inputs, attrs, opset=opset, n_outputs=n_outputs, initializers=initializers)
-    return run_refrt(model, feeds_of(inputs, initializers))
+    check_kernel_attributes(schema)
 
 
 # ---------------------------------------------------------------- BitCast

@@ -16,8 +16,9 @@ import pytest
 from onnx import helper, numpy_helper
 
 import refrt
-from oracle import check_model, check_node, feeds_of, make_node_model, run_refrt
+from oracle import check_model, check_node, refrt_only, typed_model
 from refrt import registry
+from revisions import schema_id, schemas
 
 rng = np.random.default_rng(7)
 i64 = lambda *v: np.array(v, dtype=np.int64)  # noqa: E731
@@ -25,21 +26,6 @@ i64 = lambda *v: np.array(v, dtype=np.int64)  # noqa: E731
 
 def randn(*shape, dtype=np.float32):
     return rng.standard_normal(shape).astype(dtype)
-
-
-def typed_model(op, inputs, attrs=None, *, opset, n_outputs=1):
-    """A one-node model whose untyped outputs (old revisions lack type inference) get the data's type."""
-    model = make_node_model(op, inputs, attrs, opset=opset, n_outputs=n_outputs)
-    first = next((v for v in inputs.values() if v is not None), None)
-    for out in model.graph.output:
-        if not out.type.HasField("tensor_type") and first is not None:
-            out.type.tensor_type.elem_type = helper.np_dtype_to_tensor_dtype(first.dtype)
-    return model
-
-
-def refrt_only(op, inputs, attrs=None, *, opset, n_outputs=1):
-    """refrt's outputs for a one-node model (for revisions onnxruntime lacks)."""
-    return run_refrt(typed_model(op, inputs, attrs, opset=opset, n_outputs=n_outputs), feeds_of(inputs))
 
 
 # ---------------------------------------------------------------- coverage of the group
@@ -52,12 +38,6 @@ TENSOR_OPS = (
 ).split()
 
 
-def _schemas():
-    for s in onnx.defs.get_all_schemas_with_history():
-        if s.domain == "" and s.name in TENSOR_OPS and s.since_version <= 28:
-            yield s
-
-
 @pytest.fixture(scope="module")
 def cpu_kernels():
     refrt.InferenceSession  # noqa: B018 - importing the session discovers the providers
@@ -67,7 +47,7 @@ def cpu_kernels():
     return lambda op, v: registry.lookup("", op, v, registry.DEFAULT_PROVIDER)
 
 
-@pytest.mark.parametrize("schema", list(_schemas()), ids=lambda s: f"{s.name}-{s.since_version}")
+@pytest.mark.parametrize("schema", schemas(TENSOR_OPS), ids=schema_id)
 def test_every_revision_has_a_kernel_with_schema_defaults(schema, cpu_kernels):
     entry = cpu_kernels(schema.name, schema.since_version)
     assert entry is not None, f"no kernel for {schema.name}-{schema.since_version}"

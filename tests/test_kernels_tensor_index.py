@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from onnx import TensorProto, helper
+from onnx import TensorProto
 
 import refrt
-from oracle import check_model, check_node, feeds_of, make_node_model, run_refrt
+from oracle import check_model, check_node, feeds_of, make_node_model, refrt_only, run_refrt, typed_model
 
 rng = np.random.default_rng(11)
 i64 = lambda *v: np.array(v, dtype=np.int64)  # noqa: E731
@@ -23,22 +23,8 @@ def randn(*shape, dtype=np.float32):
     return rng.standard_normal(shape).astype(dtype)
 
 
-def typed_model(op, inputs, attrs=None, *, opset, n_outputs=1):
-    """A one-node model whose untyped outputs (some revisions lack type inference) get the data's type."""
-    model = make_node_model(op, inputs, attrs, opset=opset, n_outputs=n_outputs)
-    first = next(v for v in inputs.values() if v is not None)
-    for out in model.graph.output:
-        if not out.type.HasField("tensor_type"):
-            out.type.tensor_type.elem_type = helper.np_dtype_to_tensor_dtype(first.dtype)
-    return model
-
-
 def check_typed(op, inputs, attrs=None, *, opset, n_outputs=1):
     check_model(typed_model(op, inputs, attrs, opset=opset, n_outputs=n_outputs), feeds_of(inputs))
-
-
-def refrt_only(op, inputs, attrs=None, *, opset, n_outputs=1):
-    return run_refrt(typed_model(op, inputs, attrs, opset=opset, n_outputs=n_outputs), feeds_of(inputs))
 
 
 # ---------------------------------------------------------------- Gather family

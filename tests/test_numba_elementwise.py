@@ -17,9 +17,6 @@ onnxruntime, with profiling showing the node ran on the Numba provider.
 
 from __future__ import annotations
 
-import json
-import os
-
 import numpy as np
 import pytest
 
@@ -29,33 +26,15 @@ import onnx  # noqa: E402
 from onnx import TensorProto, helper, numpy_helper  # noqa: E402
 
 import refrt  # noqa: E402
-from refrt import registry  # noqa: E402
-from refrt.providers import KNOWN  # noqa: E402
 
+from numba_checks import NUMBA, pair, run_numba, same  # noqa: E402
 from oracle import make_model, run_ort  # noqa: E402
 
-NUMBA = "NumbaExecutionProvider"
-PROVIDERS = [NUMBA, "CPUExecutionProvider"]
-KNOWN["CPUExecutionProvider"].discover()
-KNOWN[NUMBA].discover()
 rng = np.random.default_rng(7)
-
-
-def pair(op, version=1, domain=""):
-    """(Numba kernel, NumPy kernel) of domain:op at ``version``."""
-    nb = registry.lookup(domain, op, version, NUMBA)
-    np_ = registry.lookup(domain, op, version, "CPUExecutionProvider")
-    assert nb is not None and nb.where.startswith("refrt.kernels.numba."), nb
-    return nb.fn, np_.fn
 
 
 def f32(*shape, scale=1.0):
     return (rng.standard_normal(shape) * scale).astype(np.float32)
-
-
-def same(got, want):
-    assert got.dtype == want.dtype and got.shape == want.shape
-    np.testing.assert_array_equal(got, want)
 
 
 def close(got, want, atol=1e-5, rtol=0.0):
@@ -218,24 +197,6 @@ def test_fused_elementwise_inplace_and_delegated():
 
 
 # -- sessions against onnxruntime -------------------------------------------------------------------
-
-def run_numba(model, feeds, tmp_path):
-    """refrt's outputs on the Numba + CPU providers, and {op type: providers it ran on}."""
-    so = refrt.SessionOptions()
-    so.enable_profiling = True
-    so.profile_file_prefix = str(tmp_path / "prof")
-    sess = refrt.InferenceSession(model.SerializeToString(), so, providers=PROVIDERS)
-    outs = sess.run(None, feeds)
-    path = sess.end_profiling()
-    with open(path) as f:
-        events = json.load(f)
-    os.remove(path)
-    where: dict[str, set] = {}
-    for e in events:
-        if e["cat"] == "Node":
-            where.setdefault(e["args"]["op_name"], set()).add(e["args"]["provider"])
-    return outs, where
-
 
 def _check(model, feeds, tmp_path, op, atol=1e-5, rtol=1e-5):
     want = run_ort(model, feeds)

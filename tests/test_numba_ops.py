@@ -14,8 +14,6 @@ ran on the Numba provider.
 from __future__ import annotations
 
 import itertools
-import json
-import os
 
 import numpy as np
 import pytest
@@ -24,34 +22,10 @@ pytest.importorskip("numba")
 
 from onnx import helper  # noqa: E402
 
-import refrt  # noqa: E402
-from refrt import registry  # noqa: E402
-from refrt.providers import KNOWN  # noqa: E402
-
+from numba_checks import NUMBA, pair, run_numba, same  # noqa: E402
 from oracle import make_model, run_ort  # noqa: E402
 
-NUMBA = "NumbaExecutionProvider"
-PROVIDERS = [NUMBA, "CPUExecutionProvider"]
-KNOWN["CPUExecutionProvider"].discover()
-KNOWN[NUMBA].discover()
 rng = np.random.default_rng(11)
-
-
-def pair(op, version):
-    nb = registry.lookup("", op, version, NUMBA)
-    ref = registry.lookup("", op, version, "CPUExecutionProvider")
-    assert nb is not None and nb.where.startswith("refrt.kernels.numba."), nb
-    return nb.fn, ref.fn
-
-
-def same(got, want):
-    if isinstance(want, tuple):
-        assert len(got) == len(want)
-        for g, w in zip(got, want):
-            same(g, w)
-        return
-    assert got.dtype == want.dtype and got.shape == want.shape
-    np.testing.assert_array_equal(got, want)
 
 
 def f32(*shape):
@@ -247,21 +221,6 @@ def test_scatter_nd_exact(reduction):
 
 
 # -- sessions against onnxruntime ---------------------------------------------------------------------
-
-def run_numba(model, feeds, tmp_path):
-    so = refrt.SessionOptions()
-    so.enable_profiling = True
-    so.profile_file_prefix = str(tmp_path / "prof")
-    sess = refrt.InferenceSession(model.SerializeToString(), so, providers=PROVIDERS)
-    outs = sess.run(None, feeds)
-    with open(sess.end_profiling()) as f:
-        events = json.load(f)
-    where: dict[str, set] = {}
-    for e in events:
-        if e["cat"] == "Node":
-            where.setdefault(e["args"]["op_name"], set()).add(e["args"]["provider"])
-    return outs, where
-
 
 def _session_case(op, inputs, attrs, n_out, tmp_path, opset=19, provider=NUMBA, atol=1e-6):
     names = [n for n in inputs]
