@@ -42,6 +42,9 @@ fi
 mkdir -p "$WORK/run" && cp -r tests conformance bench pyproject.toml "$WORK/run/"
 rm -rf "$WORK/run/conformance/results" "$WORK/run/bench/results"
 export PYTHONPATH="$WORK/site:$WORK/run"
+# caches where this script may write (the machine's home may be read-only or shared)
+export CUPY_CACHE_DIR="${CUPY_CACHE_DIR:-$WORK/cupy-cache}" NUMBA_CACHE_DIR="${NUMBA_CACHE_DIR:-$WORK/numba-cache}"
+export XDG_CACHE_HOME="${XDG_CACHE_HOME:-$WORK/cache}" REFRT_EMULATOR_CACHE="${REFRT_EMULATOR_CACHE:-$WORK/emulator-cache}"
 cd "$WORK/run"
 "$PY" - <<'EOF' 2>&1 | tee "$OUT/versions.txt"
 import importlib, refrt
