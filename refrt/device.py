@@ -53,6 +53,12 @@ HOST_INPUTS: dict[str, tuple[int, ...]] = {
 METADATA_OPS = frozenset({"Shape", "Size"})
 
 
+def holds(dtype: Any) -> bool:
+    """Whether CuPy arrays can have this element type: NumPy's bool, integers, floats and complex. Not
+    ml_dtypes' bfloat16 / float8 / int4 / float4 (kind "V"), strings or objects: only the host holds those."""
+    return np.dtype(dtype).kind in "biufc"
+
+
 class FakeDeviceArray(np.ndarray):
     """An array "on the device" of the NumPy stand-in: NumPy's numbers, a type of its own.
 
@@ -61,8 +67,9 @@ class FakeDeviceArray(np.ndarray):
     host ``numpy.ndarray`` operand is refused (scalars are fine)."""
 
     def __array_ufunc__(self, ufunc, method, *inputs, out=None, **kwargs):
-        _refuse_host_arrays(f"{ufunc.__name__}.{method}" if method != "__call__" else ufunc.__name__,
-                            inputs + tuple(out or ()))
+        if not _inside.depth:  # NumPy's own implementation of a dispatched function may mix in host arrays
+            _refuse_host_arrays(f"{ufunc.__name__}.{method}" if method != "__call__" else ufunc.__name__,
+                                inputs + tuple(out or ()))
         plain = [x.view(np.ndarray) if isinstance(x, FakeDeviceArray) else x for x in inputs]
         if out is not None:
             kwargs["out"] = tuple(o.view(np.ndarray) if isinstance(o, FakeDeviceArray) else o for o in out)
@@ -75,9 +82,15 @@ class FakeDeviceArray(np.ndarray):
         return obj.view(type(self)) if isinstance(obj, np.ndarray) else _fake(obj, type(self))
 
     def __array_function__(self, func, types_, args, kwargs):
+        if _inside.depth:  # called by NumPy's implementation of an outer function: CuPy would not see it
+            return super().__array_function__(func, types_, args, kwargs)
         _refuse_missing(func)
         _refuse_host_arrays(func.__name__, _flatten(args) + _flatten(tuple(kwargs.values())))
-        return _fake(super().__array_function__(func, types_, args, kwargs), type(self))
+        _inside.depth += 1
+        try:
+            return _fake(super().__array_function__(func, types_, args, kwargs), type(self))
+        finally:
+            _inside.depth -= 1
 
     def __getitem__(self, key):
         return _fake(super().__getitem__(key), type(self))
@@ -85,6 +98,13 @@ class FakeDeviceArray(np.ndarray):
     def get(self) -> np.ndarray:
         """A host copy (``cupy.ndarray.get``)."""
         return np.array(self.view(np.ndarray))
+
+
+class _Inside(threading.local):
+    depth = 0  # > 0 while NumPy's implementation of a dispatched array function runs (on this thread)
+
+
+_inside = _Inside()
 
 
 class EmulatedDeviceArray(FakeDeviceArray):
@@ -163,7 +183,10 @@ class _StandinModule(types.ModuleType):
         if isinstance(a, self.ndarray) and (dtype is None or a.dtype == dtype):
             return a
         host = a.view(np.ndarray) if isinstance(a, FakeDeviceArray) else a
-        return np.array(host, dtype=dtype, order=order or "K", copy=True).view(self.ndarray)
+        array = np.array(host, dtype=dtype, order=order or "K", copy=True)
+        if not holds(array.dtype):  # as CuPy refuses them
+            raise TypeError(f"Unsupported dtype {array.dtype} (CuPy has no such element type)")
+        return array.view(self.ndarray)
 
     array = asarray
 
@@ -364,8 +387,8 @@ class Device:
             return None
         if isinstance(value, list):
             return [self.upload(v, kind) for v in value]
-        if not isinstance(value, (np.ndarray, np.generic)) or value.dtype.kind in "OUS":
-            return value  # strings, maps, opaque values: only the host can hold them
+        if not isinstance(value, (np.ndarray, np.generic)) or not holds(value.dtype):
+            return value  # strings, bfloat16 / float8 / int4, maps, opaque values: only the host holds them
         self._count(kind)
         with self.activate():
             # not np.ascontiguousarray: it makes a 0-d array 1-d

@@ -191,6 +191,20 @@ class CompiledGraph:
         formal = [n if n in produced else None for n in body.output]
         return _FunctionCall(CompiledGraph(graph, self.providers, self.device), formal[: len(node.outputs)])
 
+    def _device_types(self, node: Node) -> bool:
+        """Whether the device can hold every tensor the node reads and writes, as far as the types are
+        known: a node with a bfloat16 / float8 / int4 / string tensor runs on the host (onnxruntime's CUDA
+        kernels are registered per type, and a node whose type has none falls back to the CPU the same way)."""
+        from refrt.device import holds
+
+        for name in (*node.inputs, *node.outputs):
+            t = self._type_of(name) if name else None
+            if t is not None and t.HasField("tensor_type") and t.tensor_type.elem_type:
+                elem = t.tensor_type.elem_type
+                if elem == onnx.TensorProto.STRING or not holds(helper.tensor_dtype_to_np_dtype(elem)):
+                    return False
+        return True
+
     def _type_of(self, name: str) -> onnx.TypeProto | None:
         if name in self.graph.value_info:
             return self.graph.value_info[name]
@@ -202,7 +216,8 @@ class CompiledGraph:
         return None
 
     def _compile_kernel(self, node: Node) -> CompiledNode:
-        providers = self._host_providers if node.index in self._host_preferred else self.providers
+        host = node.index in self._host_preferred or (self.device is not None and not self._device_types(node))
+        providers = self._host_providers if host else self.providers
         if not node.subgraphs:
             fn, entry = bind_node(node, self.graph.opsets, providers)
             inputs = tuple(self._slot(n) if n else ABSENT for n in node.inputs)

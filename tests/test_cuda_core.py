@@ -430,3 +430,27 @@ def test_gpu_tests_say_why_they_skip():
     if _GPU_OK:
         pytest.skip("a GPU is here")
     assert "CuPy" in _GPU_REASON or "CUDA" in _GPU_REASON
+
+
+# -- element types the device cannot hold ------------------------------------------------------------
+def test_nodes_on_types_cupy_lacks_run_on_the_host_and_the_rest_stays_on_the_device():
+    """bfloat16 (and float8, int4, strings) have no CuPy dtype: nodes reading or writing them are placed
+    on the CPU, as onnxruntime's CUDA provider falls back for types its kernels are not registered for."""
+    bf16 = TensorProto.BFLOAT16
+    nodes = [helper.make_node("Relu", ["x"], ["a"]),
+             helper.make_node("Cast", ["a"], ["h"], to=bf16),
+             helper.make_node("Mul", ["h", "h"], ["hh"]),
+             helper.make_node("Cast", ["hh"], ["b"], to=TensorProto.FLOAT),
+             helper.make_node("Neg", ["b"], ["y"])]
+    m = model(nodes)
+    for module in (devices.STANDIN, devices.EMULATOR):
+        if module == devices.EMULATOR and not devices.module_available(module):
+            continue
+        sess = session(m, providers=[(CUDA, {"device_module": module}), CPU])
+        assert ops_of(sess) == [("MemcpyFromHost", CUDA), ("Relu", CUDA), ("MemcpyToHost", CUDA), ("Cast", CPU),
+                                ("Mul", CPU), ("Cast", CPU), ("MemcpyFromHost", CUDA), ("Neg", CUDA),
+                                ("MemcpyToHost", CUDA)]
+        np.testing.assert_array_equal(sess.run(None, {"x": X})[0], reference(m, {"x": X})[0])
+        assert sess.transfers()["implicit"] == 0
+    with pytest.raises(TypeError, match="bfloat16"):
+        devices.numpy_standin.asarray(np.ones(2, dtype=helper.tensor_dtype_to_np_dtype(bf16)))

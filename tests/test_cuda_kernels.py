@@ -17,6 +17,8 @@ from refrt import cuda_emulator, device, registry
 from refrt.kernels.cupy import _xp
 
 CUDA = "CUDAExecutionProvider"
+# the CUDA provider's kernels: its own, and NumPy kernels it reuses unchanged (kernels/cupy/__init__.reuse)
+PACKAGES = ("refrt.kernels.cupy", "refrt.kernels.numpy")
 registry.discover("refrt.kernels.numpy", registry.DEFAULT_PROVIDER)
 registry.discover("refrt.kernels.cupy", CUDA)
 
@@ -100,6 +102,20 @@ CASES = [
     ("max_pool_ceil", "MaxPool", "", 12, [f32(1, 2, 6, 6)],
      dict(kernel_shape=[3, 3], strides=[2, 2], ceil_mode=1, _output_used=(True,))),
     ("average_pool", "AveragePool", "", 19, [f32(2, 3, 7, 7)], dict(kernel_shape=[3, 3], pads=[1, 1, 1, 1])),
+    ("lrn", "LRN", "", 13, [f32(2, 6, 4, 4)], dict(size=5, alpha=1e-3, beta=0.75, bias=2.0)),
+    ("lrn_f16", "LRN", "", 13, [f32(1, 4, 3, 3).astype(np.float16)], dict(size=3)),
+    # NumPy kernels reused unchanged (kernels/cupy/reused.py)
+    ("batch_norm", "BatchNormalization", "", 15,
+     [f32(2, 3, 4, 4), f32(3), f32(3), f32(3), np.abs(f32(3)) + 0.5], dict(epsilon=1e-5)),
+    ("instance_norm", "InstanceNormalization", "", 6, [f32(2, 3, 4, 5), f32(3), f32(3)], dict(epsilon=1e-5)),
+    ("lp_norm", "LpNormalization", "", 22, [f32(3, 4, 5)], dict(axis=1, p=2)),
+    ("cum_sum", "CumSum", "", 14, [f32(3, 4), np.array(1, np.int64)], dict(exclusive=1, reverse=1)),
+    ("depth_to_space", "DepthToSpace", "", 13, [f32(1, 8, 2, 3)], dict(blocksize=2, mode="CRD")),
+    ("space_to_depth", "SpaceToDepth", "", 13, [f32(1, 2, 4, 6)], dict(blocksize=2)),
+    ("global_max_pool", "GlobalMaxPool", "", 22, [f32(2, 3, 4, 5)], {}),
+    ("hardmax", "Hardmax", "", 13, [f32(3, 4, 5)], dict(axis=1)),
+    ("tile", "Tile", "", 13, [f32(2, 3), np.array([2, 1], np.int64)], {}),
+    ("trilu", "Trilu", "", 14, [f32(4, 5), np.array(-1, np.int64)], dict(upper=0)),
     ("average_pool_incl", "AveragePool", "", 19, [f32(1, 2, 5, 5)],
      dict(kernel_shape=[2, 2], strides=[2, 2], pads=[1, 1, 1, 1], count_include_pad=1)),
     ("global_average_pool", "GlobalAveragePool", "", 13, [f32(2, 3, 4, 5)], {}),
@@ -141,7 +157,7 @@ def _kernels(op, domain, version):
     cuda = registry.lookup(domain, op, version, CUDA)
     ref = registry.lookup(domain, op, version, registry.DEFAULT_PROVIDER)
     assert cuda is not None, f"no CUDA kernel for {domain}:{op} at {version}"
-    assert cuda.provider == CUDA and cuda.fn.__module__.startswith("refrt.kernels.cupy")
+    assert cuda.provider == CUDA and cuda.fn.__module__.startswith(PACKAGES)
     return cuda, ref
 
 
@@ -213,7 +229,7 @@ def test_every_cuda_kernel_has_a_case_and_mirrors_numpy_revisions():
     """Each CUDA kernel covers revisions the NumPy provider also covers, with the same attributes."""
     tested = {(c[2], c[1]) for c in CASES}
     for e in registry.entries(CUDA):
-        if not e.fn.__module__.startswith("refrt.kernels.cupy"):
+        if not e.fn.__module__.startswith(PACKAGES):
             continue  # a test elsewhere registered its own
         assert (e.domain, e.op) in tested, f"no test case for {e.domain}:{e.op}"
         ref = registry.lookup(e.domain, e.op, e.since, registry.DEFAULT_PROVIDER)

@@ -15,10 +15,11 @@ take them in CPU memory), which arrive as NumPy arrays. A kernel returns device 
 returns is uploaded after it and counted as an "implicit" copy (tests expect none).
 
 A NumPy kernel that is written against its inputs' array module runs here unchanged: :func:`reuse`
-registers it for this provider, for the revisions it covers::
+registers it for this provider, for the revisions it covers (``reused.py`` lists those that do, each
+checked on the whole conformance suite with the cuda-emulator device module)::
 
     from refrt.kernels.cupy import reuse
-    reuse("Relu", "Sigmoid", "Add")
+    reuse("LRN", "Tile")
 """
 
 from __future__ import annotations

@@ -1,0 +1,28 @@
+"""NumPy kernels the CUDA provider runs unchanged on device arrays.
+
+Each is written with functions CuPy implements (np.pad, np.square, np.zeros_like, np.tile, np.triu,
+np.cumsum, np.put_along_axis, reshape / transpose / reductions) and ufuncs, which reach CuPy through
+``__array_function__`` / ``__array_ufunc__``, and allocates nothing on the host, so the whole node
+runs on the device. Found by registering candidates and running the conformance suite on the
+cuda-emulator (refrt/cuda_emulator.py), where the stand-in refuses host arrays mixed into device
+computations, names CuPy lacks, and kernels that hand back host arrays; those that passed every case
+are listed here. (Most other NumPy elementwise kernels allocate their output with np.empty on the host,
+so they have CUDA kernels of their own or fall back to the CPU.)
+"""
+
+from __future__ import annotations
+
+from . import reuse
+
+reuse(
+    "LRN",                    # padded squares, `size` shifted adds, a power
+    "BatchNormalization",     # (x - mean) * scale / sqrt(var + eps) + bias, per channel
+    "InstanceNormalization",  # mean and variance over the spatial axes
+    "LpNormalization",
+    "CumSum",                 # cumsum, with flips / shifts for reverse and exclusive
+    "DepthToSpace", "SpaceToDepth",  # reshape, transpose, reshape
+    "GlobalMaxPool",
+    "Hardmax",
+    "Tile",
+    "Trilu",
+)
