@@ -11,6 +11,7 @@ order), float16 rtol / atol 1e-2; they skip here with the reason.
 from __future__ import annotations
 
 import numpy as np
+import onnx
 import pytest
 
 from refrt import cuda_emulator, device, registry
@@ -27,6 +28,10 @@ rng = np.random.default_rng(0)
 
 def f32(*shape):
     return rng.standard_normal(shape).astype(np.float32)
+
+
+def i32(*shape):
+    return rng.integers(-1000, 1000, shape).astype(np.int32)
 
 
 def i64(*values):
@@ -116,6 +121,23 @@ CASES = [
     ("hardmax", "Hardmax", "", 13, [f32(3, 4, 5)], dict(axis=1)),
     ("tile", "Tile", "", 13, [f32(2, 3), np.array([2, 1], np.int64)], {}),
     ("trilu", "Trilu", "", 14, [f32(4, 5), np.array(-1, np.int64)], dict(upper=0)),
+    *(
+        (op.lower(), op, "", onnx.defs.get_schema(op).since_version, inputs, {})
+        for op, inputs in [
+            *((op, [np.tanh(f32(3, 4)) * 0.9]) for op in ("Sin", "Cos", "Tan", "Asin", "Acos", "Atan", "Sinh",
+                                                          "Cosh", "Asinh", "Atanh", "Floor", "Ceil", "Round",
+                                                          "Sign", "IsNaN", "IsInf")),
+            ("Acosh", [np.abs(f32(3, 4)) + 1]),
+            ("ThresholdedRelu", [f32(3, 4)]),
+            *((op, [f32(3, 4), f32(4)]) for op in ("Equal", "Less", "LessOrEqual", "Greater", "GreaterOrEqual")),
+            ("Not", [f32(3, 4) > 0]),
+            *((op, [f32(3, 4) > 0, f32(3, 1) > 0]) for op in ("And", "Or", "Xor")),
+            *((op, [i32(3, 4), i32(4)]) for op in ("BitwiseAnd", "BitwiseOr", "BitwiseXor")),
+            ("BitwiseNot", [i32(3, 4)]),
+        ]
+    ),
+    ("bit_shift", "BitShift", "", 11, [np.arange(12, dtype=np.uint32).reshape(3, 4), np.array([1, 2, 3, 33], np.uint32)],
+     dict(direction="LEFT")),
     ("average_pool_incl", "AveragePool", "", 19, [f32(1, 2, 5, 5)],
      dict(kernel_shape=[2, 2], strides=[2, 2], pads=[1, 1, 1, 1], count_include_pad=1)),
     ("global_average_pool", "GlobalAveragePool", "", 13, [f32(2, 3, 4, 5)], {}),

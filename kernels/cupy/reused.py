@@ -6,8 +6,9 @@ np.cumsum, np.put_along_axis, reshape / transpose / reductions) and ufuncs, whic
 runs on the device. Found by registering candidates and running the conformance suite on the
 cuda-emulator (refrt/cuda_emulator.py), where the stand-in refuses host arrays mixed into device
 computations, names CuPy lacks, and kernels that hand back host arrays; those that passed every case
-are listed here. (Most other NumPy elementwise kernels allocate their output with np.empty on the host,
-so they have CUDA kernels of their own or fall back to the CPU.)
+are listed here. (The elementwise kernels return ``as_array(np.f(x))`` rather than ``np.asarray``, which
+would pull a device array to the host; others still allocate on the host (np.empty + out=, NumPy-only
+helpers), so they have CUDA kernels of their own or fall back to the CPU.)
 """
 
 from __future__ import annotations
@@ -25,4 +26,10 @@ reuse(
     "Hardmax",
     "Tile",
     "Trilu",
+    # elementwise: one ufunc (or np.where over ufuncs) each
+    "Sin", "Cos", "Tan", "Asin", "Acos", "Atan", "Sinh", "Cosh", "Asinh", "Acosh", "Atanh",
+    "Floor", "Ceil", "Round", "Sign", "IsNaN", "IsInf", "ThresholdedRelu",
+    "Equal", "Less", "LessOrEqual", "Greater", "GreaterOrEqual",
+    "Not", "And", "Or", "Xor",
+    "BitShift", "BitwiseAnd", "BitwiseOr", "BitwiseXor", "BitwiseNot",
 )

@@ -6,10 +6,12 @@ import numpy as np
 
 from refrt.registry import kernel
 
+from ._elementwise_util import as_array
+
 
 @kernel("Abs", since=6)
 def abs_(x):
-    return np.asarray(np.absolute(x))
+    return as_array(np.absolute(x))
 
 
 @kernel("Abs", since=1, until=5)

@@ -6,8 +6,10 @@ import numpy as np
 
 from refrt.registry import kernel
 
+from ._elementwise_util import as_array
+
 
 @kernel("Acos", since=7)
 @np.errstate(invalid="ignore")
 def acos(x):
-    return np.asarray(np.arccos(x))
+    return as_array(np.arccos(x))

@@ -6,8 +6,10 @@ import numpy as np
 
 from refrt.registry import kernel
 
+from ._elementwise_util import as_array
+
 
 @kernel("Acosh", since=9)
 @np.errstate(invalid="ignore")
 def acosh(x):
-    return np.asarray(np.arccosh(x))
+    return as_array(np.arccosh(x))

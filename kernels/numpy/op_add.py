@@ -6,18 +6,18 @@ import numpy as np
 
 from refrt.registry import kernel
 
-from ._elementwise_util import legacy_broadcast
+from ._elementwise_util import as_array, legacy_broadcast
 
 
 @kernel("Add", since=7)
 def add(a, b):
-    return np.asarray(np.add(a, b))
+    return as_array(np.add(a, b))
 
 
 @kernel("Add", since=6, until=6)
 def add_legacy(a, b, *, axis=None, broadcast=0):
     """Before opset 7 B broadcasts onto A only with broadcast=1 (see legacy_broadcast)."""
-    return np.asarray(np.add(a, legacy_broadcast(a, b, broadcast, axis, "Add")))
+    return as_array(np.add(a, legacy_broadcast(a, b, broadcast, axis, "Add")))
 
 
 @kernel("Add", since=1, until=5)

@@ -6,12 +6,12 @@ import numpy as np
 
 from refrt.registry import kernel
 
-from ._elementwise_util import legacy_broadcast
+from ._elementwise_util import as_array, legacy_broadcast
 
 
 @kernel("And", since=7)
 def and_(a, b):
-    return np.asarray(np.logical_and(a, b))
+    return as_array(np.logical_and(a, b))
 
 
 @kernel("And", since=1, until=6)

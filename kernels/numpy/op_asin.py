@@ -6,8 +6,10 @@ import numpy as np
 
 from refrt.registry import kernel
 
+from ._elementwise_util import as_array
+
 
 @kernel("Asin", since=7)
 @np.errstate(invalid="ignore")
 def asin(x):
-    return np.asarray(np.arcsin(x))
+    return as_array(np.arcsin(x))

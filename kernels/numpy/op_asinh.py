@@ -6,7 +6,9 @@ import numpy as np
 
 from refrt.registry import kernel
 
+from ._elementwise_util import as_array
+
 
 @kernel("Asinh", since=9)
 def asinh(x):
-    return np.asarray(np.arcsinh(x))
+    return as_array(np.arcsinh(x))

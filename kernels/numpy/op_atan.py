@@ -6,7 +6,9 @@ import numpy as np
 
 from refrt.registry import kernel
 
+from ._elementwise_util import as_array
+
 
 @kernel("Atan", since=7)
 def atan(x):
-    return np.asarray(np.arctan(x))
+    return as_array(np.arctan(x))

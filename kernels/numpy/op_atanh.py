@@ -6,8 +6,10 @@ import numpy as np
 
 from refrt.registry import kernel
 
+from ._elementwise_util import as_array
+
 
 @kernel("Atanh", since=9)
 @np.errstate(divide="ignore", invalid="ignore")
 def atanh(x):
-    return np.asarray(np.arctanh(x))
+    return as_array(np.arctanh(x))

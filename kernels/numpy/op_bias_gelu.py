@@ -9,6 +9,7 @@ import numpy as np
 
 from refrt.registry import kernel
 
+from ._elementwise_util import as_array
 from ._fused_util import gelu
 
 
@@ -19,5 +20,5 @@ def bias_gelu(x, bias, *, approximate="none", inplace=0):
             np.broadcast_shapes(x.shape, bias.shape) == x.shape:
         y = np.add(x, bias, out=x)
     else:
-        y = np.asarray(np.add(x, bias))
+        y = as_array(np.add(x, bias))
     return gelu(y, approximate, out=y)

@@ -11,6 +11,8 @@ import numpy as np
 
 from refrt.registry import kernel
 
+from ._elementwise_util import as_array
+
 
 @kernel("BitShift", since=11)
 def bit_shift(x, y, *, direction=None):
@@ -19,6 +21,6 @@ def bit_shift(x, y, *, direction=None):
     in_range = (y >= 0) & (y < x.dtype.itemsize * 8)
     amount = np.where(in_range, y, 0).astype(x.dtype, copy=False)  # C leaves the others undefined
     if direction == "LEFT":
-        return np.asarray(np.where(in_range, np.left_shift(x, amount), 0))
+        return as_array(np.where(in_range, np.left_shift(x, amount), 0))
     sign_fill = np.negative((x < 0).astype(x.dtype))
-    return np.asarray(np.where(in_range, np.right_shift(x, amount), sign_fill))
+    return as_array(np.where(in_range, np.right_shift(x, amount), sign_fill))

@@ -6,7 +6,9 @@ import numpy as np
 
 from refrt.registry import kernel
 
+from ._elementwise_util import as_array
+
 
 @kernel("BitwiseAnd", since=18)
 def bitwise_and(a, b):
-    return np.asarray(np.bitwise_and(a, b))
+    return as_array(np.bitwise_and(a, b))

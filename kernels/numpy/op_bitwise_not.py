@@ -6,7 +6,9 @@ import numpy as np
 
 from refrt.registry import kernel
 
+from ._elementwise_util import as_array
+
 
 @kernel("BitwiseNot", since=18)
 def bitwise_not(x):
-    return np.asarray(np.invert(x))
+    return as_array(np.invert(x))

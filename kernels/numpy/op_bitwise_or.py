@@ -6,7 +6,9 @@ import numpy as np
 
 from refrt.registry import kernel
 
+from ._elementwise_util import as_array
+
 
 @kernel("BitwiseOr", since=18)
 def bitwise_or(a, b):
-    return np.asarray(np.bitwise_or(a, b))
+    return as_array(np.bitwise_or(a, b))

@@ -6,10 +6,12 @@ import numpy as np
 
 from refrt.registry import kernel
 
+from ._elementwise_util import as_array
+
 
 @kernel("Ceil", since=6)
 def ceil(x):
-    return np.asarray(np.ceil(x))
+    return as_array(np.ceil(x))
 
 
 @kernel("Ceil", since=1, until=5)

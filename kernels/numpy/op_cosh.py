@@ -6,8 +6,10 @@ import numpy as np
 
 from refrt.registry import kernel
 
+from ._elementwise_util import as_array
+
 
 @kernel("Cosh", since=9)
 @np.errstate(over="ignore")
 def cosh(x):
-    return np.asarray(np.cosh(x))
+    return as_array(np.cosh(x))

@@ -6,7 +6,7 @@ import numpy as np
 
 from refrt.registry import kernel
 
-from ._elementwise_util import int_div_trunc, legacy_broadcast
+from ._elementwise_util import as_array, int_div_trunc, legacy_broadcast
 
 
 @kernel("Div", since=7)
@@ -14,7 +14,7 @@ from ._elementwise_util import int_div_trunc, legacy_broadcast
 def div(a, b):
     if a.dtype.kind in "iu":
         return np.asarray(int_div_trunc(a, b))
-    return np.asarray(np.divide(a, b))
+    return as_array(np.divide(a, b))
 
 
 @kernel("Div", since=6, until=6)

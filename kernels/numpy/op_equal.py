@@ -6,12 +6,12 @@ import numpy as np
 
 from refrt.registry import kernel
 
-from ._elementwise_util import legacy_broadcast
+from ._elementwise_util import as_array, legacy_broadcast
 
 
 @kernel("Equal", since=7)
 def equal(a, b):
-    return np.asarray(np.equal(a, b))
+    return as_array(np.equal(a, b))
 
 
 @kernel("Equal", since=1, until=6)

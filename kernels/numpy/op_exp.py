@@ -6,11 +6,13 @@ import numpy as np
 
 from refrt.registry import kernel
 
+from ._elementwise_util import as_array
+
 
 @kernel("Exp", since=6)
 @np.errstate(over="ignore")
 def exp(x):
-    return np.asarray(np.exp(x))
+    return as_array(np.exp(x))
 
 
 @kernel("Exp", since=1, until=5)

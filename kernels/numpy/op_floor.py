@@ -6,10 +6,12 @@ import numpy as np
 
 from refrt.registry import kernel
 
+from ._elementwise_util import as_array
+
 
 @kernel("Floor", since=6)
 def floor(x):
-    return np.asarray(np.floor(x))
+    return as_array(np.floor(x))
 
 
 @kernel("Floor", since=1, until=5)

@@ -16,7 +16,7 @@ import numpy as np
 
 from refrt.registry import kernel
 
-from ._elementwise_util import relu_into
+from ._elementwise_util import as_array, relu_into
 
 
 def _ufunc(f: np.ufunc):
@@ -28,7 +28,7 @@ def _relu(out, x):
 
 
 def _sigmoid(out, x):  # 1 / (1 + exp(-x)), as op_sigmoid
-    y = np.negative(x, out=out) if out is not None else np.asarray(np.negative(x))
+    y = np.negative(x, out=out) if out is not None else as_array(np.negative(x))
     np.exp(y, out=y)
     y += 1
     return np.reciprocal(y, out=y)

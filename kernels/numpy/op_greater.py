@@ -6,12 +6,12 @@ import numpy as np
 
 from refrt.registry import kernel
 
-from ._elementwise_util import legacy_broadcast
+from ._elementwise_util import as_array, legacy_broadcast
 
 
 @kernel("Greater", since=7)
 def greater(a, b):
-    return np.asarray(np.greater(a, b))
+    return as_array(np.greater(a, b))
 
 
 @kernel("Greater", since=1, until=6)

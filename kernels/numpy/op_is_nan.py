@@ -6,7 +6,9 @@ import numpy as np
 
 from refrt.registry import kernel
 
+from ._elementwise_util import as_array
+
 
 @kernel("IsNaN", since=9)
 def is_nan(x):
-    return np.asarray(np.isnan(x))
+    return as_array(np.isnan(x))

@@ -6,12 +6,12 @@ import numpy as np
 
 from refrt.registry import kernel
 
-from ._elementwise_util import legacy_broadcast
+from ._elementwise_util import as_array, legacy_broadcast
 
 
 @kernel("Less", since=7)
 def less(a, b):
-    return np.asarray(np.less(a, b))
+    return as_array(np.less(a, b))
 
 
 @kernel("Less", since=1, until=6)

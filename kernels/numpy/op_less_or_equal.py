@@ -6,7 +6,9 @@ import numpy as np
 
 from refrt.registry import kernel
 
+from ._elementwise_util import as_array
+
 
 @kernel("LessOrEqual", since=12)
 def less_or_equal(a, b):
-    return np.asarray(np.less_equal(a, b))
+    return as_array(np.less_equal(a, b))

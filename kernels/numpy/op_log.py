@@ -6,11 +6,13 @@ import numpy as np
 
 from refrt.registry import kernel
 
+from ._elementwise_util import as_array
+
 
 @kernel("Log", since=6)
 @np.errstate(divide="ignore", invalid="ignore")
 def log(x):
-    return np.asarray(np.log(x))
+    return as_array(np.log(x))
 
 
 @kernel("Log", since=1, until=5)

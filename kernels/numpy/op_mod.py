@@ -6,7 +6,7 @@ import numpy as np
 
 from refrt.registry import kernel
 
-from ._elementwise_util import is_float, narrow, widen
+from ._elementwise_util import as_array, is_float, narrow, widen
 
 
 @kernel("Mod", since=28)
@@ -17,7 +17,7 @@ def mod(a, b, *, fmod=0):
     if not is_float(a.dtype):
         if np.any(b == 0):
             raise ValueError("Mod: integer modulo by zero")
-        return np.asarray(np.fmod(a, b) if fmod else np.mod(a, b))
+        return as_array(np.fmod(a, b) if fmod else np.mod(a, b))
     aw = widen(a)
     r = np.fmod(aw, widen(b)) if fmod else np.mod(aw, widen(b))
     return np.asarray(narrow(r, a.dtype))

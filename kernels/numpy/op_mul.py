@@ -6,18 +6,18 @@ import numpy as np
 
 from refrt.registry import kernel
 
-from ._elementwise_util import legacy_broadcast
+from ._elementwise_util import as_array, legacy_broadcast
 
 
 @kernel("Mul", since=7)
 def mul(a, b):
-    return np.asarray(np.multiply(a, b))
+    return as_array(np.multiply(a, b))
 
 
 @kernel("Mul", since=6, until=6)
 def mul_legacy(a, b, *, axis=None, broadcast=0):
     """Before opset 7 B broadcasts onto A only with broadcast=1 (see legacy_broadcast)."""
-    return np.asarray(np.multiply(a, legacy_broadcast(a, b, broadcast, axis, "Mul")))
+    return as_array(np.multiply(a, legacy_broadcast(a, b, broadcast, axis, "Mul")))
 
 
 @kernel("Mul", since=1, until=5)

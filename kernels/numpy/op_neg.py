@@ -6,10 +6,12 @@ import numpy as np
 
 from refrt.registry import kernel
 
+from ._elementwise_util import as_array
+
 
 @kernel("Neg", since=6)
 def neg(x):
-    return np.asarray(np.negative(x))
+    return as_array(np.negative(x))
 
 
 @kernel("Neg", since=1, until=5)

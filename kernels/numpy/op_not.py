@@ -6,7 +6,9 @@ import numpy as np
 
 from refrt.registry import kernel
 
+from ._elementwise_util import as_array
+
 
 @kernel("Not", since=1)
 def not_(x):
-    return np.asarray(np.logical_not(x))
+    return as_array(np.logical_not(x))

@@ -6,12 +6,12 @@ import numpy as np
 
 from refrt.registry import kernel
 
-from ._elementwise_util import legacy_broadcast
+from ._elementwise_util import as_array, legacy_broadcast
 
 
 @kernel("Or", since=7)
 def or_(a, b):
-    return np.asarray(np.logical_or(a, b))
+    return as_array(np.logical_or(a, b))
 
 
 @kernel("Or", since=1, until=6)

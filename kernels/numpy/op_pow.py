@@ -6,7 +6,7 @@ import numpy as np
 
 from refrt.registry import kernel
 
-from ._elementwise_util import is_float, legacy_broadcast, narrow, scratch, widen
+from ._elementwise_util import as_array, is_float, legacy_broadcast, narrow, scratch, widen
 
 
 @kernel("Pow", since=7)
@@ -17,7 +17,7 @@ def pow_(x, y):
         return np.asarray(narrow(np.power(xw, y.astype(xw.dtype, copy=False)), x.dtype))
     # Integer bases: onnxruntime computes std::pow in double and truncates back to the base type.
     p = scratch(np.power(x.astype(np.float64), y.astype(np.float64)))
-    return np.asarray(np.trunc(p, out=p).astype(x.dtype))
+    return as_array(np.trunc(p, out=p).astype(x.dtype))
 
 
 @kernel("Pow", since=1, until=6)

@@ -6,11 +6,13 @@ import numpy as np
 
 from refrt.registry import kernel
 
+from ._elementwise_util import as_array
+
 
 @kernel("Reciprocal", since=6)
 @np.errstate(divide="ignore")
 def reciprocal(x):
-    return np.asarray(np.reciprocal(x))
+    return as_array(np.reciprocal(x))
 
 
 @kernel("Reciprocal", since=1, until=5)

@@ -9,7 +9,7 @@ import numpy as np
 
 from refrt.registry import kernel
 
-from ._elementwise_util import is_float, narrow, widen
+from ._elementwise_util import as_array, is_float, narrow, widen
 from ._reduce_util import reduction_axes
 
 
@@ -20,10 +20,10 @@ def reduce_log_sum_exp(data, axes=None, *, keepdims=1, noop_with_empty_axes=0):
     ax = reduction_axes(axes, data.ndim, "ReduceLogSumExp", noop_with_empty_axes)
     # Integers (opsets 1-27) go through float64 and are truncated back like a C cast.
     xw = widen(data) if is_float(data.dtype) else data.astype(np.float64)
-    m = np.asarray(np.max(xw, axis=ax, keepdims=True, initial=-np.inf))
+    m = as_array(np.max(xw, axis=ax, keepdims=True, initial=-np.inf))
     m[~np.isfinite(m)] = 0  # all -inf (or empty): shifting by 0 keeps the sum's log at -inf
     y = np.exp(xw - m)
-    total = np.asarray(np.sum(y, axis=ax, keepdims=True))
+    total = as_array(np.sum(y, axis=ax, keepdims=True))
     np.log(total, out=total)
     total += m
     if not keepdims:

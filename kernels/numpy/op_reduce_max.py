@@ -9,6 +9,7 @@ import numpy as np
 
 from refrt.registry import kernel
 
+from ._elementwise_util import as_array
 from ._reduce_util import lowest, reduction_axes
 
 
@@ -16,7 +17,7 @@ from ._reduce_util import lowest, reduction_axes
 def reduce_max(data, axes=None, *, keepdims=1, noop_with_empty_axes=0):
     """From opset 18 the axes are an optional input (opset 20 adds bool)."""
     ax = reduction_axes(axes, data.ndim, "ReduceMax", noop_with_empty_axes)
-    return np.asarray(np.max(data, axis=ax, keepdims=bool(keepdims), initial=lowest(data.dtype)))
+    return as_array(np.max(data, axis=ax, keepdims=bool(keepdims), initial=lowest(data.dtype)))
 
 
 @kernel("ReduceMax", since=1, until=17)

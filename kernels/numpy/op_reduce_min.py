@@ -9,6 +9,7 @@ import numpy as np
 
 from refrt.registry import kernel
 
+from ._elementwise_util import as_array
 from ._reduce_util import highest, reduction_axes
 
 
@@ -16,7 +17,7 @@ from ._reduce_util import highest, reduction_axes
 def reduce_min(data, axes=None, *, keepdims=1, noop_with_empty_axes=0):
     """From opset 18 the axes are an optional input (opset 20 adds bool)."""
     ax = reduction_axes(axes, data.ndim, "ReduceMin", noop_with_empty_axes)
-    return np.asarray(np.min(data, axis=ax, keepdims=bool(keepdims), initial=highest(data.dtype)))
+    return as_array(np.min(data, axis=ax, keepdims=bool(keepdims), initial=highest(data.dtype)))
 
 
 @kernel("ReduceMin", since=1, until=17)

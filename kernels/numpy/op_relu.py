@@ -6,14 +6,14 @@ import numpy as np
 
 from refrt.registry import kernel
 
-from ._elementwise_util import FAST_FLOATS, MASKED_RELU_MIN, zeros_view
+from ._elementwise_util import FAST_FLOATS, MASKED_RELU_MIN, as_array, zeros_view
 
 
 @kernel("Relu", since=6)
 def relu(x):
     if x.size >= MASKED_RELU_MIN and x.dtype in FAST_FLOATS:
         return np.maximum(x, zeros_view(x.shape, x.dtype))  # the vectorized loop: see zeros_view
-    return np.asarray(np.maximum(x, 0))
+    return as_array(np.maximum(x, 0))
 
 
 @kernel("Relu", since=1, until=5)

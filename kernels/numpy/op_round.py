@@ -6,7 +6,9 @@ import numpy as np
 
 from refrt.registry import kernel
 
+from ._elementwise_util import as_array
+
 
 @kernel("Round", since=11)
 def round_(x):
-    return np.asarray(np.rint(x))
+    return as_array(np.rint(x))

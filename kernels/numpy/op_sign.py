@@ -6,7 +6,9 @@ import numpy as np
 
 from refrt.registry import kernel
 
+from ._elementwise_util import as_array
+
 
 @kernel("Sign", since=9)
 def sign(x):
-    return np.asarray(np.sign(x))
+    return as_array(np.sign(x))

@@ -6,8 +6,10 @@ import numpy as np
 
 from refrt.registry import kernel
 
+from ._elementwise_util import as_array
+
 
 @kernel("Sinh", since=9)
 @np.errstate(over="ignore")
 def sinh(x):
-    return np.asarray(np.sinh(x))
+    return as_array(np.sinh(x))

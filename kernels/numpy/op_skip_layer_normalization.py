@@ -13,6 +13,7 @@ import numpy as np
 
 from refrt.registry import kernel
 
+from ._elementwise_util import as_array
 from ._fused_util import compute_dtype, layer_norm_rows
 
 
@@ -20,7 +21,7 @@ def _add(a: np.ndarray, b: np.ndarray, own: bool) -> np.ndarray:
     """a + b, into a when a is a buffer we may overwrite that neither broadcast nor type widens."""
     if own and np.broadcast_shapes(a.shape, b.shape) == a.shape and np.result_type(a, b) == a.dtype:
         return np.add(a, b, out=a)
-    return np.asarray(np.add(a, b))
+    return as_array(np.add(a, b))
 
 
 @kernel("SkipLayerNormalization", domain="refrt", since=1)

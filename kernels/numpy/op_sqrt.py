@@ -6,11 +6,13 @@ import numpy as np
 
 from refrt.registry import kernel
 
+from ._elementwise_util import as_array
+
 
 @kernel("Sqrt", since=6)
 @np.errstate(invalid="ignore")
 def sqrt(x):
-    return np.asarray(np.sqrt(x))
+    return as_array(np.sqrt(x))
 
 
 @kernel("Sqrt", since=1, until=5)

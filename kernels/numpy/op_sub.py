@@ -6,18 +6,18 @@ import numpy as np
 
 from refrt.registry import kernel
 
-from ._elementwise_util import legacy_broadcast
+from ._elementwise_util import as_array, legacy_broadcast
 
 
 @kernel("Sub", since=7)
 def sub(a, b):
-    return np.asarray(np.subtract(a, b))
+    return as_array(np.subtract(a, b))
 
 
 @kernel("Sub", since=6, until=6)
 def sub_legacy(a, b, *, axis=None, broadcast=0):
     """Before opset 7 B broadcasts onto A only with broadcast=1 (see legacy_broadcast)."""
-    return np.asarray(np.subtract(a, legacy_broadcast(a, b, broadcast, axis, "Sub")))
+    return as_array(np.subtract(a, legacy_broadcast(a, b, broadcast, axis, "Sub")))
 
 
 @kernel("Sub", since=1, until=5)

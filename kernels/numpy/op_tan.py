@@ -6,7 +6,9 @@ import numpy as np
 
 from refrt.registry import kernel
 
+from ._elementwise_util import as_array
+
 
 @kernel("Tan", since=7)
 def tan(x):
-    return np.asarray(np.tan(x))
+    return as_array(np.tan(x))

@@ -6,10 +6,12 @@ import numpy as np
 
 from refrt.registry import kernel
 
+from ._elementwise_util import as_array
+
 
 @kernel("Tanh", since=6)
 def tanh(x):
-    return np.asarray(np.tanh(x))
+    return as_array(np.tanh(x))
 
 
 @kernel("Tanh", since=1, until=5)

@@ -6,7 +6,9 @@ import numpy as np
 
 from refrt.registry import kernel
 
+from ._elementwise_util import as_array
+
 
 @kernel("ThresholdedRelu", since=10)
 def thresholded_relu(x, *, alpha=1.0):
-    return np.asarray(np.where(x > alpha, x, 0).astype(x.dtype, copy=False))
+    return as_array(np.where(x > alpha, x, 0).astype(x.dtype, copy=False))

@@ -6,7 +6,9 @@ import numpy as np
 
 from refrt.registry import kernel
 
+from ._elementwise_util import as_array
+
 
 @kernel("Where", since=9)
 def where(condition, x, y):
-    return np.asarray(np.where(condition, x, y))
+    return as_array(np.where(condition, x, y))

@@ -6,12 +6,12 @@ import numpy as np
 
 from refrt.registry import kernel
 
-from ._elementwise_util import legacy_broadcast
+from ._elementwise_util import as_array, legacy_broadcast
 
 
 @kernel("Xor", since=7)
 def xor(a, b):
-    return np.asarray(np.logical_xor(a, b))
+    return as_array(np.logical_xor(a, b))
 
 
 @kernel("Xor", since=1, until=6)
