@@ -134,8 +134,13 @@ CASES = [
             *((op, [f32(3, 4) > 0, f32(3, 1) > 0]) for op in ("And", "Or", "Xor")),
             *((op, [i32(3, 4), i32(4)]) for op in ("BitwiseAnd", "BitwiseOr", "BitwiseXor")),
             ("BitwiseNot", [i32(3, 4)]),
+            *((op, [f32(3, 4) * 2]) for op in ("Erf", "Elu", "Selu", "Softplus", "Shrink")),
+            ("Mod", [i32(3, 4), np.array([7, -5, 3, 11], np.int32)]),
+            ("Det", [f32(2, 3, 3)]),
         ]
     ),
+    ("cum_prod", "CumProd", "", 26, [f32(3, 4), np.array(1, np.int64)], dict(exclusive=1)),
+    ("reduce_log_sum_exp", "ReduceLogSumExp", "", 18, [f32(3, 4, 5), i64(1)], dict(keepdims=0)),
     ("bit_shift", "BitShift", "", 11, [np.arange(12, dtype=np.uint32).reshape(3, 4), np.array([1, 2, 3, 33], np.uint32)],
      dict(direction="LEFT")),
     ("average_pool_incl", "AveragePool", "", 19, [f32(1, 2, 5, 5)],

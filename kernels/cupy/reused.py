@@ -32,4 +32,6 @@ reuse(
     "Equal", "Less", "LessOrEqual", "Greater", "GreaterOrEqual",
     "Not", "And", "Or", "Xor",
     "BitShift", "BitwiseAnd", "BitwiseOr", "BitwiseXor", "BitwiseNot",
+    "Erf", "Elu", "Selu", "Softplus", "Shrink", "Mod",
+    "CumProd", "ReduceLogSumExp", "Det",
 )

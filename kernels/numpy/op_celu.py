@@ -6,7 +6,7 @@ import numpy as np
 
 from refrt.registry import kernel
 
-from ._elementwise_util import narrow, scratch, widen
+from ._elementwise_util import as_array, narrow, scratch, widen
 
 
 @kernel("Celu", since=12)
@@ -17,4 +17,4 @@ def celu(x, *, alpha=1.0):
     np.expm1(y, out=y)
     y *= alpha
     y += np.maximum(xw, 0)
-    return np.asarray(narrow(y, x.dtype))
+    return as_array(narrow(y, x.dtype))

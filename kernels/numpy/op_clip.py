@@ -10,7 +10,7 @@ import numpy as np
 
 from refrt.registry import kernel
 
-from ._elementwise_util import finite_range, narrow
+from ._elementwise_util import as_array, finite_range, narrow
 
 
 def _bound(value, x: np.ndarray, name: str, default):
@@ -26,7 +26,7 @@ def _bound(value, x: np.ndarray, name: str, default):
 def _clip(x, low, high):
     lo, hi = finite_range(x.dtype)
     # narrow: ml_dtypes types (bfloat16) have no clip loop of their own and come back as float32.
-    return np.asarray(narrow(np.clip(x, _bound(low, x, "min", lo), _bound(high, x, "max", hi)), x.dtype))
+    return as_array(narrow(np.clip(x, _bound(low, x, "min", lo), _bound(high, x, "max", hi)), x.dtype))
 
 
 @kernel("Clip", since=11)

@@ -7,7 +7,7 @@ import numpy as np
 
 from refrt.registry import kernel
 
-from ._elementwise_util import narrow, widen
+from ._elementwise_util import as_array, narrow, widen
 from ._tensor_util import normalize_axis
 
 
@@ -28,4 +28,4 @@ def cum_prod(x, axis, *, exclusive=0, reverse=0):
         shifted[head + (slice(1, None),)] = y[head + (slice(None, -1),)]
         y = shifted
     y = np.flip(y, ax) if reverse else y
-    return np.asarray(narrow(y, x.dtype))
+    return as_array(narrow(y, x.dtype))

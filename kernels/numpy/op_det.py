@@ -13,4 +13,4 @@ from ._elementwise_util import as_array, narrow, widen
 def det(x):
     if x.ndim < 2 or x.shape[-1] != x.shape[-2]:
         raise ValueError(f"Det needs square matrices in the last two axes, got shape {x.shape}")
-    return np.asarray(narrow(as_array(np.linalg.det(widen(x))), x.dtype))
+    return as_array(narrow(as_array(np.linalg.det(widen(x))), x.dtype))

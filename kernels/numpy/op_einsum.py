@@ -7,7 +7,7 @@ import numpy as np
 
 from refrt.registry import kernel
 
-from ._elementwise_util import narrow, widen
+from ._elementwise_util import as_array, narrow, widen
 
 
 @kernel("Einsum", since=12)
@@ -16,4 +16,4 @@ def einsum(*inputs, equation=None):
         raise ValueError("Einsum: the equation attribute is missing")
     # optimize lets NumPy contract pairwise through BLAS (tensordot) instead of one nested loop.
     y = np.einsum(equation.replace(" ", ""), *(widen(t) for t in inputs), optimize=len(inputs) > 1)
-    return np.asarray(narrow(np.asarray(y), inputs[0].dtype))
+    return as_array(narrow(np.asarray(y), inputs[0].dtype))

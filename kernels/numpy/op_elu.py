@@ -6,7 +6,7 @@ import numpy as np
 
 from refrt.registry import kernel
 
-from ._elementwise_util import narrow, widen
+from ._elementwise_util import as_array, narrow, widen
 
 
 @kernel("Elu", since=6)
@@ -16,7 +16,7 @@ def elu(x, *, alpha=1.0):
     y = np.expm1(np.minimum(xw, 0))
     y *= alpha
     y += np.maximum(xw, 0)
-    return np.asarray(narrow(y, x.dtype))
+    return as_array(narrow(y, x.dtype))
 
 
 @kernel("Elu", since=1, until=5)

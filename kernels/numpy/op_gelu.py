@@ -8,7 +8,7 @@ import numpy as np
 
 from refrt.registry import kernel
 
-from ._elementwise_util import erf, narrow, scratch, widen
+from ._elementwise_util import as_array, erf, narrow, scratch, widen
 from ._fused_util import gelu as fused_gelu
 
 
@@ -36,4 +36,4 @@ def gelu(x, *, approximate="none"):
     y += 1
     y *= xw
     y *= 0.5
-    return np.asarray(narrow(y, x.dtype))
+    return as_array(narrow(y, x.dtype))

@@ -6,7 +6,7 @@ import numpy as np
 
 from refrt.registry import kernel
 
-from ._elementwise_util import narrow, scratch, widen
+from ._elementwise_util import as_array, narrow, scratch, widen
 
 
 @kernel("HardSigmoid", since=6)
@@ -14,7 +14,7 @@ def hard_sigmoid(x, *, alpha=0.2, beta=0.5):
     y = scratch(np.multiply(widen(x), alpha))
     y += beta
     np.clip(y, 0, 1, out=y)
-    return np.asarray(narrow(y, x.dtype))
+    return as_array(narrow(y, x.dtype))
 
 
 @kernel("HardSigmoid", since=1, until=5)

@@ -6,7 +6,7 @@ import numpy as np
 
 from refrt.registry import kernel
 
-from ._elementwise_util import narrow, scratch, widen
+from ._elementwise_util import as_array, narrow, scratch, widen
 
 
 @kernel("HardSwish", since=14)
@@ -17,4 +17,4 @@ def hard_swish(x):
     y += 0.5
     np.clip(y, 0, 1, out=y)
     y *= xw
-    return np.asarray(narrow(y, x.dtype))
+    return as_array(narrow(y, x.dtype))

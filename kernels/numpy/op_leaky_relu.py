@@ -6,12 +6,12 @@ import numpy as np
 
 from refrt.registry import kernel
 
-from ._elementwise_util import leaky
+from ._elementwise_util import as_array, leaky
 
 
 @kernel("LeakyRelu", since=6)
 def leaky_relu(x, *, alpha=0.01):
-    return np.asarray(leaky(x, alpha))
+    return as_array(leaky(x, alpha))
 
 
 @kernel("LeakyRelu", since=1, until=5)

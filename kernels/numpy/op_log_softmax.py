@@ -6,7 +6,7 @@ import numpy as np
 
 from refrt.registry import kernel
 
-from ._elementwise_util import narrow, widen
+from ._elementwise_util import as_array, narrow, widen
 from ._reduce_util import as_2d, normalize_axis
 
 
@@ -17,7 +17,7 @@ def log_softmax(x, *, axis=-1):
     xw = widen(x)
     y = np.subtract(xw, xw.max(axis=axis, keepdims=True, initial=-np.inf))
     y -= np.log(np.exp(y).sum(axis=axis, keepdims=True))
-    return np.asarray(narrow(y, x.dtype))
+    return as_array(narrow(y, x.dtype))
 
 
 @kernel("LogSoftmax", since=1, until=12)

@@ -6,7 +6,7 @@ import numpy as np
 
 from refrt.registry import kernel
 
-from ._elementwise_util import narrow, scratch, widen
+from ._elementwise_util import as_array, narrow, scratch, widen
 
 
 @kernel("Mish", since=18)
@@ -16,4 +16,4 @@ def mish(x):
     y = scratch(np.logaddexp(xw, 0))
     np.tanh(y, out=y)
     y *= xw
-    return np.asarray(narrow(y, x.dtype))
+    return as_array(narrow(y, x.dtype))

@@ -20,7 +20,7 @@ def mod(a, b, *, fmod=0):
         return as_array(np.fmod(a, b) if fmod else np.mod(a, b))
     aw = widen(a)
     r = np.fmod(aw, widen(b)) if fmod else np.mod(aw, widen(b))
-    return np.asarray(narrow(r, a.dtype))
+    return as_array(narrow(r, a.dtype))
 
 
 @kernel("Mod", since=10, until=27)

@@ -8,11 +8,11 @@ import numpy as np
 
 from refrt.registry import kernel
 
-from ._elementwise_util import narrow, widen
+from ._elementwise_util import as_array, narrow, widen
 from ._loss_util import nll_loss
 
 
 @kernel("NegativeLogLikelihoodLoss", since=12)
 def negative_log_likelihood_loss(input, target, weight=None, *, ignore_index=None, reduction="mean"):  # noqa: A002
     loss = nll_loss(widen(input), target, weight, reduction, ignore_index, "NegativeLogLikelihoodLoss")
-    return np.asarray(narrow(loss, input.dtype))
+    return as_array(narrow(loss, input.dtype))

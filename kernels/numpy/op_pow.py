@@ -14,7 +14,7 @@ from ._elementwise_util import as_array, is_float, legacy_broadcast, narrow, scr
 def pow_(x, y):
     if is_float(x.dtype):
         xw = widen(x)
-        return np.asarray(narrow(np.power(xw, y.astype(xw.dtype, copy=False)), x.dtype))
+        return as_array(narrow(np.power(xw, y.astype(xw.dtype, copy=False)), x.dtype))
     # Integer bases: onnxruntime computes std::pow in double and truncates back to the base type.
     p = scratch(np.power(x.astype(np.float64), y.astype(np.float64)))
     return as_array(np.trunc(p, out=p).astype(x.dtype))

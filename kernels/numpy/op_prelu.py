@@ -6,14 +6,14 @@ import numpy as np
 
 from refrt.registry import kernel
 
-from ._elementwise_util import leaky
+from ._elementwise_util import as_array, leaky
 
 
 @kernel("PRelu", since=7)
 def prelu(x, slope):
     if np.broadcast_shapes(x.shape, slope.shape) != x.shape:
         raise ValueError(f"PRelu: slope of shape {slope.shape} does not broadcast onto X of shape {x.shape}")
-    return np.asarray(leaky(x, slope))
+    return as_array(leaky(x, slope))
 
 
 @kernel("PRelu", since=6, until=6)

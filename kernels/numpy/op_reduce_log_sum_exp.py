@@ -28,7 +28,7 @@ def reduce_log_sum_exp(data, axes=None, *, keepdims=1, noop_with_empty_axes=0):
     total += m
     if not keepdims:
         total = total.reshape([d for i, d in enumerate(data.shape) if i not in ax])
-    return np.asarray(narrow(total, data.dtype))
+    return as_array(narrow(total, data.dtype))
 
 
 @kernel("ReduceLogSumExp", since=1, until=17)

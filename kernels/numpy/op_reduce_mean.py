@@ -6,7 +6,7 @@ import numpy as np
 
 from refrt.registry import kernel
 
-from ._elementwise_util import int_div_trunc, is_float, narrow, widen
+from ._elementwise_util import as_array, int_div_trunc, is_float, narrow, widen
 from ._reduce_util import reduced_count, reduction_axes
 
 
@@ -19,13 +19,13 @@ def reduce_mean(data, axes=None, *, keepdims=1, noop_with_empty_axes=0):
     count = reduced_count(data.shape, ax)
     if count == 0:
         # The spec leaves the mean of nothing undefined; onnxruntime gives 0 (the empty sum).
-        return np.asarray(narrow(total, data.dtype))
+        return as_array(narrow(total, data.dtype))
     if not is_float(data.dtype):
         # Integer means divide like C: the sum truncated toward zero (onnxruntime).
         return np.asarray(int_div_trunc(total, np.asarray(count, dtype=data.dtype)))
     total = np.asarray(total)
     total /= count
-    return np.asarray(narrow(total, data.dtype))
+    return as_array(narrow(total, data.dtype))
 
 
 @kernel("ReduceMean", since=1, until=17)

@@ -6,7 +6,7 @@ import numpy as np
 
 from refrt.registry import kernel
 
-from ._elementwise_util import narrow, widen
+from ._elementwise_util import as_array, narrow, widen
 
 
 @kernel("Selu", since=6)
@@ -17,7 +17,7 @@ def selu(x, *, alpha=1.6732632, gamma=1.050701):
     y *= alpha
     y += np.maximum(xw, 0)
     y *= gamma
-    return np.asarray(narrow(y, x.dtype))
+    return as_array(narrow(y, x.dtype))
 
 
 @kernel("Selu", since=1, until=5)

@@ -6,7 +6,7 @@ import numpy as np
 
 from refrt.registry import kernel
 
-from ._elementwise_util import is_float, narrow, widen
+from ._elementwise_util import as_array, is_float, narrow, widen
 
 
 @kernel("Shrink", since=9)
@@ -14,4 +14,4 @@ def shrink(x, *, bias=0.0, lambd=0.5):
     # Integer inputs: onnxruntime computes in floating point and casts back, as a C cast would.
     xw = widen(x) if is_float(x.dtype) else x.astype(np.float64)
     y = np.where(xw < -lambd, xw + bias, np.where(xw > lambd, xw - bias, 0))
-    return np.asarray(narrow(y, x.dtype))
+    return as_array(narrow(y, x.dtype))

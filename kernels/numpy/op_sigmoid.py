@@ -6,7 +6,7 @@ import numpy as np
 
 from refrt.registry import kernel
 
-from ._elementwise_util import narrow, scratch, widen
+from ._elementwise_util import as_array, narrow, scratch, widen
 
 
 @kernel("Sigmoid", since=6)
@@ -16,7 +16,7 @@ def sigmoid(x):
     np.exp(y, out=y)
     y += 1
     np.reciprocal(y, out=y)
-    return np.asarray(narrow(y, x.dtype))
+    return as_array(narrow(y, x.dtype))
 
 
 @kernel("Sigmoid", since=1, until=5)

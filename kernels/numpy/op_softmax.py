@@ -6,7 +6,7 @@ import numpy as np
 
 from refrt.registry import kernel
 
-from ._elementwise_util import narrow, widen
+from ._elementwise_util import as_array, narrow, widen
 from ._reduce_util import as_2d, normalize_axis
 
 
@@ -18,7 +18,7 @@ def softmax(x, *, axis=-1):
     y = np.subtract(xw, xw.max(axis=axis, keepdims=True, initial=-np.inf))
     np.exp(y, out=y)
     y /= y.sum(axis=axis, keepdims=True)
-    return np.asarray(narrow(y, x.dtype))
+    return as_array(narrow(y, x.dtype))
 
 
 @kernel("Softmax", since=1, until=12)

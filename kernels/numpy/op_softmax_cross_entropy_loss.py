@@ -8,7 +8,7 @@ import numpy as np
 
 from refrt.registry import kernel
 
-from ._elementwise_util import narrow, widen
+from ._elementwise_util import as_array, narrow, widen
 from ._loss_util import nll_loss
 
 
@@ -22,7 +22,7 @@ def softmax_cross_entropy_loss(scores, labels, weights=None, *, ignore_index=Non
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         shifted = x - x.max(axis=1, keepdims=True)
         log_prob = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-    loss = np.asarray(narrow(nll_loss(log_prob, labels, weights, reduction, ignore_index, op), scores.dtype))
+    loss = as_array(narrow(nll_loss(log_prob, labels, weights, reduction, ignore_index, op), scores.dtype))
     if len(_output_used) == 1:
         return loss
-    return loss, (np.asarray(narrow(log_prob, scores.dtype)) if _output_used[1] else None)
+    return loss, (as_array(narrow(log_prob, scores.dtype)) if _output_used[1] else None)

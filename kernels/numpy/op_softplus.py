@@ -6,10 +6,10 @@ import numpy as np
 
 from refrt.registry import kernel
 
-from ._elementwise_util import narrow, widen
+from ._elementwise_util import as_array, narrow, widen
 
 
 @kernel("Softplus", since=1)
 @np.errstate(invalid="ignore")  # infinities give NaN where IEEE says so, as in onnxruntime
 def softplus(x):
-    return np.asarray(narrow(np.logaddexp(widen(x), 0), x.dtype))
+    return as_array(narrow(np.logaddexp(widen(x), 0), x.dtype))

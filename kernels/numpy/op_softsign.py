@@ -6,7 +6,7 @@ import numpy as np
 
 from refrt.registry import kernel
 
-from ._elementwise_util import narrow, scratch, widen
+from ._elementwise_util import as_array, narrow, scratch, widen
 
 
 @kernel("Softsign", since=1)
@@ -15,4 +15,4 @@ def softsign(x):
     xw = widen(x)
     d = scratch(np.absolute(xw))
     d += 1
-    return np.asarray(narrow(np.divide(xw, d, out=d), x.dtype))
+    return as_array(narrow(np.divide(xw, d, out=d), x.dtype))

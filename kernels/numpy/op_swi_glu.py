@@ -7,7 +7,7 @@ import numpy as np
 
 from refrt.registry import kernel
 
-from ._elementwise_util import narrow, scratch, widen
+from ._elementwise_util import as_array, narrow, scratch, widen
 
 
 @kernel("SwiGLU", since=28)
@@ -21,4 +21,4 @@ def swi_glu(a, b, *, alpha=1.0):
     y += 1
     np.divide(aw, y, out=y)
     y *= widen(b)
-    return np.asarray(narrow(y, a.dtype))
+    return as_array(narrow(y, a.dtype))

@@ -6,7 +6,7 @@ import numpy as np
 
 from refrt.registry import kernel
 
-from ._elementwise_util import narrow, scratch, widen
+from ._elementwise_util import as_array, narrow, scratch, widen
 
 
 @kernel("Swish", since=24)
@@ -17,4 +17,4 @@ def swish(x, *, alpha=1.0):
     np.exp(y, out=y)
     y += 1
     np.divide(xw, y, out=y)
-    return np.asarray(narrow(y, x.dtype))
+    return as_array(narrow(y, x.dtype))
