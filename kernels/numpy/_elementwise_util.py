@@ -32,13 +32,15 @@ FAST_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 _ZEROS: dict[np.dtype, np.ndarray] = {}
 
 
-def as_array(value):
+def as_array(value, _ndarray=np.ndarray, _asarray=np.asarray):
     """``np.asarray`` of a NumPy function's result (a 0-d input gives a NumPy scalar; kernels return
     arrays), except that an array is returned as it is: a device array (CuPy's, the stand-in's) stays on
     its device, so the kernel runs unchanged for the CUDA provider (kernels/cupy/reused.py)."""
-    if isinstance(value, np.ndarray) or hasattr(value, "__cuda_array_interface__"):
+    if value.__class__ is _ndarray:  # the common case first: this runs once per elementwise node
         return value
-    return np.asarray(value)
+    if isinstance(value, _ndarray) or hasattr(value, "__cuda_array_interface__"):
+        return value
+    return _asarray(value)
 
 
 def zeros_view(shape: tuple, dtype: np.dtype) -> np.ndarray:
