@@ -136,6 +136,11 @@ CASES = [
             ("BitwiseNot", [i32(3, 4)]),
             *((op, [f32(3, 4) * 2]) for op in ("Erf", "Elu", "Selu", "Softplus", "Shrink")),
             ("Mod", [i32(3, 4), np.array([7, -5, 3, 11], np.int32)]),
+            *((op, [f32(3, 4) * 3]) for op in ("LeakyRelu", "HardSigmoid", "HardSwish", "Softsign", "Swish",
+                                                "Mish", "Celu")),
+            ("PRelu", [f32(2, 3, 4), np.abs(f32(3, 1)) * 0.3]),
+            ("Pow", [np.abs(f32(3, 4)) + 0.1, f32(4)]),
+            *((op, [f32(3, 4), f32(4), f32(1, 4)]) for op in ("Max", "Min", "Sum", "Mean")),
             ("Det", [f32(2, 3, 3)]),
         ]
     ),

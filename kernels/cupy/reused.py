@@ -34,4 +34,6 @@ reuse(
     "BitShift", "BitwiseAnd", "BitwiseOr", "BitwiseXor", "BitwiseNot",
     "Erf", "Elu", "Selu", "Softplus", "Shrink", "Mod",
     "CumProd", "ReduceLogSumExp", "Det",
+    "LeakyRelu", "PRelu", "HardSigmoid", "HardSwish", "Softsign", "Swish", "Mish", "Celu", "Pow",
+    "Max", "Min", "Sum", "Mean",  # folded into one output made with np.empty_like (on the device)
 )

@@ -92,7 +92,7 @@ def scratch(y) -> np.ndarray:
     A ufunc whose inputs are all 0-d returns a NumPy scalar, not a 0-d array, and ``out=`` takes
     only arrays: wrap the first step of an in-place chain in this (no copy for an array).
     """
-    return y if y.__class__ is np.ndarray else np.asarray(y)
+    return as_array(y)
 
 
 def narrow(y: np.ndarray, dtype: np.dtype) -> np.ndarray:
@@ -259,7 +259,8 @@ def variadic(ufunc: np.ufunc, inputs: tuple[np.ndarray, ...], op: str, *, broadc
         raise ValueError(f"{op}: before opset 8 all inputs need one shape, got {[t.shape for t in inputs]}")
     if len(inputs) == 1:
         return inputs[0]
-    out = np.empty(np.broadcast_shapes(*(t.shape for t in inputs)), dtype=inputs[0].dtype)
+    # empty_like, not empty: on device arrays (the CUDA provider reuses this) it allocates on the device
+    out = np.empty_like(inputs[0], shape=np.broadcast_shapes(*(t.shape for t in inputs)), order="C")
     ufunc(inputs[0], inputs[1], out=out)
     for t in inputs[2:]:
         ufunc(out, t, out=out)
