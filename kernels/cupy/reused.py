@@ -36,4 +36,6 @@ reuse(
     "CumProd", "ReduceLogSumExp", "Det",
     "LeakyRelu", "PRelu", "HardSigmoid", "HardSwish", "Softsign", "Swish", "Mish", "Celu", "Pow",
     "Max", "Min", "Sum", "Mean",  # folded into one output made with np.empty_like (on the device)
+    "Expand", "Split", "Pad", "ArgMin",
+    "ReduceL1", "ReduceL2", "ReduceSumSquare", "ReduceLogSum",
 )

@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 
-from ._elementwise_util import finite_range, is_float, narrow
+from ._elementwise_util import as_array, finite_range, is_float, narrow
 
 
 def reduction_axes(axes, ndim: int, op: str, noop_with_empty_axes: int = 0) -> tuple[int, ...]:
@@ -33,17 +33,17 @@ def reduction_axes(axes, ndim: int, op: str, noop_with_empty_axes: int = 0) -> t
 def accumulate(fn, xw: np.ndarray, axes: tuple[int, ...], keepdims, dtype: np.dtype) -> np.ndarray:
     """``fn`` (np.sum, np.prod) of ``xw`` over ``axes``, accumulated in xw's own type (the widened one:
     float16 sums in float32) and cast back to the node's type ``dtype``."""
-    return np.asarray(narrow(fn(xw, axis=axes, keepdims=bool(keepdims), dtype=xw.dtype), dtype))
+    return as_array(narrow(fn(xw, axis=axes, keepdims=bool(keepdims), dtype=xw.dtype), dtype))
 
 
 def of_sum(fn, xw: np.ndarray, axes: tuple[int, ...], keepdims, dtype: np.dtype) -> np.ndarray:
     """``fn`` (np.sqrt, np.log) of the sum of ``xw`` over ``axes`` (accumulated in xw's type), in the
     node's type ``dtype``: for integers ``fn`` of the integer sum in float64, truncated back like a C
     cast (as onnxruntime does)."""
-    total = np.asarray(np.sum(xw, axis=axes, keepdims=bool(keepdims), dtype=xw.dtype))
+    total = as_array(np.sum(xw, axis=axes, keepdims=bool(keepdims), dtype=xw.dtype))
     if not is_float(dtype):
-        return np.asarray(fn(total.astype(np.float64)).astype(dtype))
-    return np.asarray(narrow(fn(total, out=total), dtype))
+        return as_array(fn(total.astype(np.float64)).astype(dtype))
+    return as_array(narrow(fn(total, out=total), dtype))
 
 
 def reduced_count(shape: tuple[int, ...], axes: tuple[int, ...]) -> int:
@@ -86,4 +86,4 @@ def arg_extreme(fn, data: np.ndarray, axis: int, keepdims: int, select_last_inde
         idx = (n - 1) - idx
     else:
         idx = fn(data, axis=axis, keepdims=bool(keepdims))
-    return np.asarray(idx, dtype=np.int64)
+    return as_array(idx).astype(np.int64, copy=False)

@@ -19,4 +19,4 @@ def expand(x, shape):
     except ValueError:
         raise ValueError(f"Expand: input of shape {x.shape} does not broadcast with shape {dims}") from None
     check_allocation(out_shape, x.dtype, "Expand output")
-    return np.array(np.broadcast_to(x, out_shape))  # a writable copy, not a read-only view
+    return np.broadcast_to(x, out_shape).copy()  # a writable copy, not a read-only view (on x's device)

@@ -35,7 +35,10 @@ def _pad(data, pads: list[int], mode: str, value, axes: list[int] | None, modes:
     if mode == "constant":
         if value is None:
             value = "" if data.dtype == object else 0  # strings pad with the empty string
-        fill = np.asarray(value).astype(data.dtype)
+        if data.dtype == object:
+            fill = np.asarray(value).astype(data.dtype)
+        else:  # a Python scalar of data's type, wherever the value lives (a device array on the CUDA provider)
+            fill = (value if hasattr(value, "astype") else np.asarray(value)).astype(data.dtype).reshape(-1)[0].item()
         return np.pad(data, widths, mode="constant", constant_values=fill)
     for a, (b, e) in enumerate(widths):
         if (b or e) and data.shape[a] == 0:

@@ -28,7 +28,7 @@ def _split(x, axis: int, split: list[int] | None, n_parts: int, uneven: bool = F
         raise ValueError(f"Split: lengths {split} must be >= 0 and sum to the dimension {dim} of axis {axis}")
     if len(split) != n_parts:
         raise ValueError(f"Split: {len(split)} lengths given for {n_parts} outputs")
-    parts = tuple(np.split(x, np.cumsum(split)[:-1], axis=axis))
+    parts = tuple(np.split(x, np.cumsum(split)[:-1].tolist(), axis=axis))
     return parts if len(parts) > 1 else parts[0]  # a one-output node takes a bare array
 
 
