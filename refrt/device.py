@@ -143,17 +143,14 @@ def _refuse_missing(func) -> None:
     cupy = _cupy_namespace()
     if cupy is None:
         return
-    target = cupy
+    module = cupy  # numpy.linalg.norm -> cupy.linalg; numpy._core.* -> cupy (the public name is at the top)
     for part in (func.__module__ or "numpy").split(".")[1:]:
         if part.startswith("_"):
-            break  # numpy._core.* : the public name is at the top
-        target = getattr(target, part, None)
-        if target is None:
             break
-    if target is None or not hasattr(target, func.__name__):
-        if not hasattr(cupy, func.__name__):
-            raise TypeError(f"no implementation found for 'numpy.{func.__name__}' in CuPy: the function "
-                            "would fail on a GPU")
+        module = getattr(module, part, cupy)
+    if not (hasattr(module, func.__name__) or hasattr(cupy, func.__name__)):
+        raise TypeError(f"no implementation found for 'numpy.{func.__name__}' in CuPy: the function would fail "
+                        "on a GPU")
 
 
 def _fake(value: Any, cls: type = FakeDeviceArray) -> Any:

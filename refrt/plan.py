@@ -26,7 +26,7 @@ import onnx
 from onnx import AttributeProto, helper
 
 from refrt import registry
-from refrt.device import HOST_INPUTS, METADATA_OPS
+from refrt.device import HOST_INPUTS, METADATA_OPS, holds
 from refrt.errors import Fail, InvalidGraph, NotImplemented
 from refrt.ir import Graph, Node
 from refrt.once import BuildOnce
@@ -195,8 +195,6 @@ class CompiledGraph:
         """Whether the device can hold every tensor the node reads and writes, as far as the types are
         known: a node with a bfloat16 / float8 / int4 / string tensor runs on the host (onnxruntime's CUDA
         kernels are registered per type, and a node whose type has none falls back to the CPU the same way)."""
-        from refrt.device import holds
-
         for name in (*node.inputs, *node.outputs):
             t = self._type_of(name) if name else None
             if t is not None and t.HasField("tensor_type") and t.tensor_type.elem_type:
