@@ -13,8 +13,8 @@
 # 3. the whole conformance suite with the CUDA provider first (conformance/run_cuda.py);
 # 4. the benchmark against the CPU providers, onnxruntime and PyTorch CUDA (bench/cuda_compare.py).
 # Logs and results go to $OUT (default: ./gpu_turn; the device tool's $OUT where it sets one). Each
-# step has a time limit (STEP_LIMIT_S, seconds; the benchmark BENCH_LIMIT_S) so that one slow step
-# cannot eat the others' time. Exit status: the number of
+# step has a time limit (STEP_LIMIT_S, default 150 s; the benchmark BENCH_LIMIT_S, default 240 s) so that
+# one slow step cannot eat the others' time and the whole stays under 10 minutes (one device command). Exit status: the number of
 # steps that failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -22,7 +22,7 @@ ROOT="$PWD"
 OUT="${OUT:-$ROOT/gpu_turn}"
 WORK="${WORK:-$(mktemp -d)}"
 PY="${PYTHON:-python3}"
-STEP_LIMIT_S="${STEP_LIMIT_S:-180}"
+STEP_LIMIT_S="${STEP_LIMIT_S:-150}"
 BENCH_LIMIT_S="${BENCH_LIMIT_S:-240}"
 EMULATE=()
 [ "${1:-}" = "--emulate" ] && EMULATE=(--emulate)
