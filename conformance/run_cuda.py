@@ -33,12 +33,21 @@ PROVIDERS = "CUDAExecutionProvider,CPUExecutionProvider"
 def main(argv=None) -> int:
     import os
 
+    from conformance import runner
+    from conformance.options import add_arguments
     from refrt import device
 
-    argv = list(sys.argv[1:] if argv is None else argv)
-    emulate = "--emulate" in argv
-    if emulate:
-        argv.remove("--emulate")
+    parser = argparse.ArgumentParser(prog="python -m conformance.run_cuda", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_arguments(parser, "all")
+    parser.add_argument("--emulate", action="store_true",
+                        help="no GPU: the CUDA provider on the cuda-emulator device module (see above)")
+    parser.set_defaults(providers=PROVIDERS, jobs=0)
+    args = parser.parse_args(argv)
+    if not args.providers.startswith("CUDAExecutionProvider"):
+        parser.error("--providers must start with CUDAExecutionProvider")
+
+    if args.emulate:
         from refrt import cuda_emulator
 
         ok, why = cuda_emulator.available()
@@ -46,31 +55,21 @@ def main(argv=None) -> int:
             print(f"conformance.run_cuda --emulate: {why}", file=sys.stderr)
             return 2
         os.environ[device.ENV] = device.EMULATOR  # the CUDA provider's device module, for this process
-        print(f"CUDA emulator: no GPU is used; nvcc check of CuPy's sources: "
-              f"{'on' if cuda_emulator.nvcc_check()[0] else 'off (' + cuda_emulator.nvcc_check()[1] + ')'}",
+        nvcc, nvcc_why = cuda_emulator.nvcc_check()
+        print(f"CUDA emulator: no GPU is used; nvcc check of CuPy's sources: {'on' if nvcc else f'off ({nvcc_why})'}",
               flush=True)
-    ok, why = (True, "") if emulate else device.cuda_check()
-    if not ok:
-        print(f"conformance.run_cuda: no usable GPU here ({why}); the CUDA provider cannot run. "
-              "Run this on a machine with an NVIDIA GPU and CuPy (pip install 'refrt[cuda]').", file=sys.stderr)
-        return 2
+    else:
+        ok, why = device.cuda_check()
+        if not ok:
+            print(f"conformance.run_cuda: no usable GPU here ({why}); the CUDA provider cannot run. "
+                  "Run this on a machine with an NVIDIA GPU and CuPy (pip install 'refrt[cuda]').", file=sys.stderr)
+            return 2
     import refrt
 
     if "CUDAExecutionProvider" not in refrt.get_available_providers():
-        print("conformance.run_cuda: CuPy runs on the GPU, but refrt does not list CUDAExecutionProvider "
-              f"as available ({refrt.get_available_providers()})", file=sys.stderr)
+        print("conformance.run_cuda: the CUDA provider's device module runs, but refrt does not list "
+              f"CUDAExecutionProvider as available ({refrt.get_available_providers()})", file=sys.stderr)
         return 2
-
-    from conformance import runner
-    from conformance.options import add_arguments
-
-    parser = argparse.ArgumentParser(prog="python -m conformance.run_cuda", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    add_arguments(parser, "all")
-    parser.set_defaults(providers=PROVIDERS, jobs=0)
-    args = parser.parse_args(argv)
-    if not args.providers.startswith("CUDAExecutionProvider"):
-        parser.error("--providers must start with CUDAExecutionProvider")
 
     plain = runner.assert_similar
 
@@ -81,11 +80,11 @@ def main(argv=None) -> int:
     print(f"providers {args.providers.split(',')}; GPU tolerances rtol >= {GPU_RTOL}, atol >= {GPU_ATOL}",
           flush=True)
     status = runner.run_from_args(args)
-    if emulate:
+    if args.emulate:
         from refrt import cuda_emulator
 
         checks = cuda_emulator.CHECKS
-        print(f"CUDA emulator: {checks['cxx']} distinct CUDA kernel sources ran on the CPU"
+        print(f"CUDA emulator: {checks['runs']} launches of {checks['cxx']} distinct CUDA kernels on the CPU"
               + (f", {checks['nvcc']} of CuPy's generated sources compiled by nvcc" if checks["nvcc"] else "")
               + (" (in this process; run with --jobs 0 to count them all)" if args.jobs else ""), flush=True)
     return status

@@ -15,7 +15,8 @@ CUDA's ``min`` / ``max`` on floats are ``fminf`` / ``fmaxf`` (a NaN operand is d
 gives the CPU build the same meaning, so a kernel relying on them behaves as it would on a GPU. What
 this cannot show: CUDA's own math library's last-ulp results, fused multiply-adds (nvcc contracts
 ``a * b + c``), the launch itself, and anything about speed. ``CHECKS`` counts the compilations
-("cxx", "nvcc": distinct sources checked in this process) so tests can see that they ran. Builds are
+("cxx", "nvcc": distinct kernels built or checked in this process) and the emulated launches
+("runs"), so tests can see that they ran. Builds are
 cached on disk by source hash (``$REFRT_EMULATOR_CACHE``, else a folder in the temp directory).
 """
 
@@ -36,8 +37,9 @@ import numpy as np
 from refrt.once import BuildOnce
 
 CHECKS: Counter = Counter()
-_loaded = BuildOnce()  # CPU builds by source hash
-_nvcc_done: set[str] = set()
+# per call signature (kernel definition, argument kinds, dtypes, rank): the CPU build, and the nvcc check
+_loaded = BuildOnce()
+_nvcc_checked = BuildOnce()
 
 _CTYPES = {np.dtype(np.float32): "float", np.dtype(np.float64): "double", np.dtype(np.int32): "int",
            np.dtype(np.int64): "long long", np.dtype(np.bool_): "bool", np.dtype(np.float16): None}
@@ -104,7 +106,7 @@ def _build_dir() -> str:
     return root
 
 
-def _parse(params: str, is_const: bool) -> list[tuple[str, str]]:
+def _parse(params: str) -> list[tuple[str, str]]:
     """[(type word, name)] of "T x, float32 a" (CuPy's syntax; ``raw`` parameters are not emulated)."""
     out = []
     for part in filter(None, (p.strip() for p in params.split(","))):
@@ -124,10 +126,10 @@ class ElementwiseKernel:
 
     def __init__(self, in_params: str, out_params: str, operation: str, name: str = "kernel",
                  preamble: str = "", **kwargs):
-        self.in_params = _parse(in_params, True)
-        self.out_params = _parse(out_params, False)
+        self.in_params = _parse(in_params)
+        self.out_params = _parse(out_params)
         self.operation, self.name, self.preamble = operation, name, preamble
-        self._sources = (in_params, out_params)
+        self._definition = (in_params, out_params, operation, name, preamble)
         self.nin, self.nout = len(self.in_params), len(self.out_params)
 
     def __call__(self, *args, **kwargs):
@@ -170,8 +172,11 @@ class ElementwiseKernel:
                 buffers.append(np.array([a], dtype=d))  # a scalar, cast to its parameter's type
         results = [np.empty(shape, dtype=d) for d in out_dtypes]
         if results[0].size:
-            self._check_nvcc(kinds, in_dtypes, out_dtypes, len(shape))
-            lib = self._library(kinds, in_dtypes, out_dtypes)
+            call = (self._definition, kinds, in_dtypes, out_dtypes)
+            if nvcc_check()[0]:
+                _nvcc_checked.get((call, max(len(shape), 1)), lambda: self._check_nvcc(*call[1:], max(len(shape), 1)))
+            lib = _loaded.get(call, lambda: self._build(self.cpu_source(kinds, in_dtypes, out_dtypes)))
+            CHECKS["runs"] += 1
             pointers = (ctypes.c_void_p * (len(buffers) + len(results)))(
                 *(b.ctypes.data for b in buffers + results))
             lib.refrt_emulated(pointers, ctypes.c_longlong(results[0].size))
@@ -205,12 +210,8 @@ class ElementwiseKernel:
         lines.append("}")
         return "\n".join(lines) + "\n"
 
-    def _library(self, kinds, in_dtypes, out_dtypes) -> ctypes.CDLL:
-        source = self.cpu_source(kinds, in_dtypes, out_dtypes)
-        key = hashlib.sha256(source.encode()).hexdigest()[:24]
-        return _loaded.get(key, lambda: self._build(source, key))
-
-    def _build(self, source: str, key: str) -> ctypes.CDLL:
+    def _build(self, source: str) -> ctypes.CDLL:
+        key = hashlib.sha256(source.encode()).hexdigest()[:24]  # the on-disk cache: by source
         path = os.path.join(_build_dir(), f"{self.name}_{key}.so")
         if not os.path.exists(path):
             src = path[:-3] + ".cpp"
@@ -254,15 +255,11 @@ class ElementwiseKernel:
                                                     k.preamble)
         return "".join(f"#include <{h}>\n" for h in core._cupy_header_list) + code
 
-    def _check_nvcc(self, kinds, in_dtypes, out_dtypes, ndim: int) -> None:
-        if not nvcc_check()[0]:
-            return
+    def _check_nvcc(self, kinds, in_dtypes, out_dtypes, ndim: int) -> bool:
         import cupy._core.core as core
 
-        source = self.cupy_source(kinds, in_dtypes, out_dtypes, max(ndim, 1))
+        source = self.cupy_source(kinds, in_dtypes, out_dtypes, ndim)
         key = hashlib.sha256(source.encode()).hexdigest()[:24]
-        if key in _nvcc_done:
-            return
         path = os.path.join(_build_dir(), f"{self.name}_{key}.cu")
         ptx = path[:-3] + ".ptx"
         if not os.path.exists(ptx):
@@ -276,8 +273,8 @@ class ElementwiseKernel:
                 raise RuntimeError(f"CuPy's source for the CUDA kernel {self.name} does not compile with nvcc:\n"
                                    f"{r.stderr[-4000:]}\nsource:\n{source}")
             os.replace(tmp, ptx)
-        _nvcc_done.add(key)
         CHECKS["nvcc"] += 1
+        return True
 
 
 def _ctype(dtype: np.dtype) -> str:

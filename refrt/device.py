@@ -165,10 +165,6 @@ def _fake(value: Any, cls: type = FakeDeviceArray) -> Any:
     return value
 
 
-# stand-in functions that take host data by design (as CuPy's do)
-_TAKES_HOST = frozenset({"asarray", "array", "asnumpy", "from_dlpack"})
-
-
 class _StandinModule(types.ModuleType):
     """CuPy's surface over NumPy: NumPy's functions, arrays made or returned as the module's array type."""
 
@@ -204,12 +200,10 @@ class _StandinModule(types.ModuleType):
         attr = getattr(np, name)
         if callable(attr) and not isinstance(attr, type):
             cls = self.ndarray
-            takes_host = name in _TAKES_HOST
 
-            @functools.wraps(attr)
+            @functools.wraps(attr)  # asarray, asnumpy, from_dlpack (which take host data) are methods above
             def on_device(*args, **kwargs):
-                if not takes_host:
-                    _refuse_host_arrays(f"{self.__name__}.{name}", _flatten(args) + _flatten(tuple(kwargs.values())))
+                _refuse_host_arrays(f"{self.__name__}.{name}", _flatten(args) + _flatten(tuple(kwargs.values())))
                 return _fake(attr(*args, **kwargs), cls)
 
             setattr(self, name, on_device)

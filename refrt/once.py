@@ -26,9 +26,3 @@ class BuildOnce:
                     if self._limit is None or len(self._values) < self._limit:
                         self._values[key] = value
         return value
-
-    def __len__(self) -> int:
-        return len(self._values)
-
-    def __bool__(self) -> bool:
-        return bool(self._values)

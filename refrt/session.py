@@ -419,7 +419,9 @@ class InferenceSession:
         """Compute ``output_names`` (None or []: the graph outputs; any intermediate name works too)."""
         results, values = self._run_values(output_names, input_feed, run_options)
         # Outputs are the caller's own arrays, as in onnxruntime: never a view of a constant or a feed.
-        feeds = [v for v in values.values() if isinstance(v, np.ndarray) and not devices.is_device_array(v)]
+        # (host feeds only: the stand-in's device arrays are ndarray subclasses, CuPy's are no ndarrays)
+        feeds = [v for v in values.values()
+                 if isinstance(v, np.ndarray) and not isinstance(v, devices.FakeDeviceArray)]
         return [
             r.copy() if isinstance(r, np.ndarray) and (not r.flags.writeable or any(np.may_share_memory(r, f) for f in feeds))
             else r if isinstance(r, np.ndarray) else python_value(r)

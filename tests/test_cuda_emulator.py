@@ -9,6 +9,8 @@ The stand-in's CuPy rules (no host arrays mixed in, CuPy's names only) are teste
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 import pytest
 
@@ -46,6 +48,14 @@ def same(got, want, rtol, atol, what):
     np.testing.assert_allclose(got, want, rtol=rtol, atol=atol, err_msg=what)
 
 
+@contextlib.contextmanager
+def launches(n):
+    """The block launches exactly ``n`` emulated CUDA kernels (so the CUDA source, not an xp path, ran)."""
+    before = cuda_emulator.CHECKS["runs"]
+    yield
+    assert cuda_emulator.CHECKS["runs"] - before == n, f"{cuda_emulator.CHECKS['runs'] - before} launches, not {n}"
+
+
 def tol(dtype):
     return (2e-6, 1e-30) if dtype == np.float32 else (1e-13, 1e-300)
 
@@ -68,11 +78,8 @@ def test_fused_activation_source_matches_numpy(dtype, activation, params, terms)
         want = numpy_activate(want, activation, params)
     for xp in (emu(), device.numpy_standin):
         put = (lambda a: None if a is None else xp.asarray(a))
-        before = dict(cuda_emulator.CHECKS)
-        got = _cuda.epilogue(xp, put(y), put(bias), put(z), activation, params)
-        if xp is emu() and (activation or bias is not None or z is not None):
-            assert cuda_emulator.CHECKS["cxx"] >= before.get("cxx", 0), "the CUDA source did not run"
-            assert _cuda._built, "no ElementwiseKernel was built"
+        with launches(1 if xp is emu() and (activation or bias is not None or z is not None) else 0):
+            got = _cuda.epilogue(xp, put(y), put(bias), put(z), activation, params)
         same(got, want, *tol(dtype), f"{xp.__name__} {activation}{params} {terms}")
 
 
@@ -104,7 +111,8 @@ def test_fused_chain_op_sources_match_numpy(dtype, op, arity):
         inputs = [x]
         ops, operands = [op], [0]
     want = _chain_run(None, ops, operands, inputs)
-    got = _chain_run(emu(), ops, operands, inputs)
+    with launches(1):
+        got = _chain_run(emu(), ops, operands, inputs)
     rtol, atol = (4e-6, 1e-30) if dtype == np.float32 else (1e-13, 1e-300)
     same(got, want, rtol, atol, f"{op} {np.dtype(dtype)}")
     # the same op inside a longer chain, fed by a broadcast per-column constant
@@ -113,7 +121,8 @@ def test_fused_chain_op_sources_match_numpy(dtype, op, arity):
     refs = [-1] + [r + 1 for r in operands[1:]]
     ops2, operands2 = ["Mul"] + ops, [0, 1] + refs
     want = _chain_run(None, ops2, operands2, chain_inputs)
-    got = _chain_run(emu(), ops2, operands2, chain_inputs)
+    with launches(1):
+        got = _chain_run(emu(), ops2, operands2, chain_inputs)
     same(got, want, rtol, atol, f"Mul then {op} {np.dtype(dtype)}")
 
 
@@ -129,7 +138,8 @@ def test_gelu_sources_match_numpy(dtype, op, domain, version, attrs, bias):
     call = (lambda e, args: e.fn(**attrs)(*args) if e.prepare else e.fn(*args, **attrs))
     with np.errstate(all="ignore"):
         want = call(ref, inputs)
-        got = call(cuda, [emu().asarray(a) for a in inputs])
+        with launches(1):
+            got = call(cuda, [emu().asarray(a) for a in inputs])
     # CUDA's erf (2 ulp) against the NumPy kernel's erf (float32: a rational approximation, 4.5e-7 abs)
     rtol, atol = (1e-5, 1e-6) if dtype == np.float32 else (1e-12, 1e-15)
     same(got, want, rtol, atol, f"{op}{attrs} {np.dtype(dtype)}")
@@ -173,6 +183,7 @@ def test_cupy_source_compiles_with_nvcc_and_bad_source_fails():
     k = xp.ElementwiseKernel("T x, T p0", "T y", "y = erf(x) * p0 + tanh(x)", "refrt_test_nvcc")
     before = cuda_emulator.CHECKS["nvcc"]
     k(x, 2.0)
+    k(x, 3.0)  # the same call signature: checked once
     assert cuda_emulator.CHECKS["nvcc"] == before + 1
     src = k.cupy_source(("a", "s"), (np.dtype(np.float64),) * 2, (np.dtype(np.float64),), 2)
     assert "CArray<double, 2" in src and "#include <cupy/carray.cuh>" in src
